@@ -1,0 +1,111 @@
+"""Plain data the forum works with. Ids are Discord snowflakes as ints; times are aware UTC datetimes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+DEFAULT_UPVOTE = "\N{THUMBS UP SIGN}"
+DEFAULT_DOWNVOTE = "\N{THUMBS DOWN SIGN}"
+
+
+class PostKind(StrEnum):
+    QUESTION = "question"  # the thread's starter message: the question's body
+    ANSWER = "answer"
+    REPLY = "reply"  # a Discord reply to another post in the thread, nested under an answer
+
+
+class QuestionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    LOCKED = "locked"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    guild_id: int
+    forum_channel_id: int | None = None
+    moderator_role_id: int | None = None
+    upvote_emoji: str = DEFAULT_UPVOTE
+    downvote_emoji: str = DEFAULT_DOWNVOTE
+    daily_vote_cap: int = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    id: int
+    filename: str
+    url: str
+    content_type: str | None = None
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    id: int  # the Discord message id
+    question_id: int  # the thread id
+    guild_id: int
+    kind: PostKind
+    author_id: int
+    body: str
+    created_at: datetime
+    parent_id: int | None = None  # for replies: the answer (or question) they hang under
+    reply_to_id: int | None = None  # for replies: the message actually replied to
+    score: int = 0
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: int  # the thread id
+    guild_id: int
+    channel_id: int  # the forum or text channel holding the thread
+    title: str
+    author_id: int  # the asker, never the bot
+    created_at: datetime
+    starter_id: int | None = None  # message id of the post holding the question's body
+    status: QuestionStatus = QuestionStatus.OPEN
+    accepted_answer_id: int | None = None
+    tags: tuple[str, ...] = ()
+    score: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    post_id: int
+    number: int  # 1 is the original text
+    field: str  # "body" or "title"
+    text: str
+    editor_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    guild_id: int
+    actor_id: int
+    action: str
+    target_id: int | None
+    reason: str | None
+    at: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    """The classic forum thread page: the question, then answers with their replies."""
+
+    question: Question
+    body: Post | None
+    answers: list[AnswerView] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    answer: Post
+    accepted: bool
+    replies: list[Post] = field(default_factory=list)

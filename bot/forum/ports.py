@@ -1,0 +1,57 @@
+"""What the forum needs from a store. db/ implements it; the forum never sees SQL.
+
+Every write is idempotent on Discord ids, because Discord replays events after a RESUME and
+catch-up may see what a live event already delivered. Writes return whether they changed anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from .models import AuditEntry, GuildSettings, Post, Question, Revision
+
+
+class ForumStore(Protocol):
+    # guild setup
+    async def get_settings(self, guild_id: int) -> GuildSettings | None: ...
+    async def all_settings(self) -> list[GuildSettings]: ...
+    async def save_settings(self, settings: GuildSettings, actor_id: int, at: datetime) -> None:
+        """Upsert the settings and write a "setup" audit entry in the same transaction."""
+
+    # questions and posts
+    async def add_question(self, question: Question, starter: Post | None) -> bool:
+        """Insert the question (and its starter post, if known) unless the thread is already known.
+        Revision 1 of the title (and of the starter's body) is written with it."""
+
+    async def get_question(self, thread_id: int) -> Question | None: ...
+    async def list_questions(self, guild_id: int) -> list[Question]:
+        """Oldest first."""
+
+    async def add_post(self, post: Post) -> bool:
+        """Insert unless the message id is known; revision 1 of its body is written with it."""
+
+    async def get_post(self, post_id: int) -> Post | None: ...
+    async def question_posts(self, thread_id: int, *, include_deleted: bool = False) -> list[Post]:
+        """All posts of a thread (starter, answers, replies), oldest first."""
+
+    async def edit_post(self, post_id: int, body: str, editor_id: int | None, at: datetime) -> bool:
+        """Record a new body as a revision. Ignored (False) when the text is unchanged or `at` is not
+        newer than the post's latest known edit, so an older view never overwrites a newer one."""
+
+    async def delete_post(self, post_id: int, at: datetime) -> bool:
+        """Soft delete: the post stays with its history; False if unknown or already deleted."""
+
+    async def rename_question(self, thread_id: int, title: str, editor_id: int | None, at: datetime) -> bool:
+        """A thread rename is a revision of the title; same ordering rule as edit_post."""
+
+    async def revisions(self, post_id: int) -> list[Revision]:
+        """Oldest first. For a question, title revisions are stored under its thread id."""
+
+    # bookkeeping
+    async def add_audit(self, entry: AuditEntry) -> None: ...
+    async def audit_log(
+        self, guild_id: int, *, actor_id: int | None = None, limit: int = 20, offset: int = 0
+    ) -> list[AuditEntry]: ...
+    async def get_meta(self, key: str) -> str | None: ...
+    async def set_meta(self, key: str, value: str) -> None: ...
