@@ -1,0 +1,74 @@
+"""The running application: store, service and bot wired together, started and stopped as one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+
+from bot.client import QuorumBot
+from bot.config import Settings
+from bot.endpoints import use_api_base, use_gateway
+from bot.forum.service import ForumService
+from db.store import SqliteStore, open_store
+
+log = logging.getLogger(__name__)
+
+
+class QuorumApp:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: SqliteStore | None = None
+        self.bot: QuorumBot | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> QuorumBot:
+        """Open the store, log in and start the gateway connection in the background."""
+        use_api_base(self.settings.api_base)
+        use_gateway(self.settings.gateway_url)
+        self.store = await open_store(self.settings.database_path)
+        service = ForumService(self.store)
+        self.bot = QuorumBot(settings=self.settings, store=self.store, service=service)
+        try:
+            await self.bot.login(self.settings.token)
+        except BaseException:
+            await self.close()
+            raise
+        self.task = asyncio.create_task(self.bot.connect(reconnect=True), name="quorum-gateway")
+        return self.bot
+
+    async def wait_until_ready(self, timeout: float = 30.0) -> None:
+        """Wait for READY, failing fast if the connection task died on the way."""
+        assert self.bot is not None and self.task is not None
+        ready = asyncio.create_task(self.bot.wait_until_ready())
+        done, _ = await asyncio.wait({ready, self.task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            if self.task in done:
+                self.task.result()  # raises what ended the connection
+                raise RuntimeError("The gateway connection ended before the bot was ready.")
+            raise TimeoutError(f"The bot was not ready after {timeout:.0f} s.")
+
+    async def run(self) -> None:
+        """Start and keep running until the connection ends or the task is cancelled."""
+        await self.start()
+        assert self.task is not None
+        try:
+            await self.task
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        if self.bot is not None and not self.bot.is_closed():
+            await self.bot.close()
+        if self.task is not None:
+            try:
+                await asyncio.wait_for(self.task, timeout=5)
+            except (asyncio.CancelledError, TimeoutError, discord.DiscordException, OSError):
+                pass
+            except Exception:
+                log.exception("The gateway connection ended with an error")
+        if self.store is not None:
+            await self.store.close()
+            self.store = None

@@ -1,0 +1,93 @@
+"""The `quorum` command: run (default), export, demo. Exit codes: 0 ok, 2 bad configuration or
+arguments, 1 anything else."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from dotenv import find_dotenv, load_dotenv
+
+from bot.config import ConfigError, load_settings
+from bot.logs import setup_logging
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep its one-line style
+        self.print_usage(sys.stderr)
+        print(f"quorum: {message}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog="quorum", description="Quorum: a Q&A forum living in Discord threads.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="start the bot (the default)")
+    export = commands.add_parser("export", help="print the forum as JSON")
+    export.add_argument("--guild", type=_snowflake, help="only this guild (server) id")
+    export.add_argument("--out", help="write to this file instead of standard output")
+    commands.add_parser("demo", help="play a scripted forum thread through the bundled emulator; no token needed")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # The .env of the directory quorum is started from, not of the installed package.
+    load_dotenv(find_dotenv(usecwd=True))
+    try:
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo())
+        settings = load_settings(os.environ, require_token=args.command in (None, "run"))
+    except ConfigError as exc:
+        print(f"quorum: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(settings.log_level, [settings.token])
+    try:
+        if args.command == "export":
+            from bot.export import export_command
+
+            return asyncio.run(export_command(settings, guild_id=args.guild, out=args.out))
+        return asyncio.run(_run(settings))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception as exc:  # one clear line for people, the traceback for the log
+        logging.getLogger("quorum").exception("Quorum stopped")
+        print(f"quorum: {_describe(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+async def _run(settings) -> int:
+    from bot.app import QuorumApp
+
+    await QuorumApp(settings).run()
+    return EXIT_OK
+
+
+def _describe(exc: Exception) -> str:
+    import discord
+
+    if isinstance(exc, discord.LoginFailure):
+        return "Discord refused the token (401): reset it in the developer portal and update DISCORD_TOKEN."
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return (
+            "Discord refused the privileged intents: enable Message Content and Server Members under "
+            "Bot -> Privileged Gateway Intents in the developer portal."
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _snowflake(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a numeric Discord id")
+    return int(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

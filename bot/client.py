@@ -1,0 +1,84 @@
+"""QuorumBot: the discord.py client, with its store and service passed in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.endpoints import discover_gateway, use_gateway
+from bot.forum.ports import ForumStore
+from bot.forum.service import ForumService
+from bot.tree import QuorumTree
+
+log = logging.getLogger(__name__)
+
+COGS = ("cogs.setup", "cogs.questions")
+
+# Members of a guild Quorum needs: message content (answers are messages), reactions (votes),
+# guilds (threads, channels, roles) and members (roles of voters and moderators).
+INTENTS = discord.Intents(
+    guilds=True, guild_messages=True, guild_reactions=True, message_content=True, members=True
+)
+
+
+class QuorumBot(commands.Bot):
+    def __init__(self, *, settings: Settings, store: ForumStore, service: ForumService) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=INTENTS,
+            tree_cls=QuorumTree,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            # Guild data arrives in one GUILD_CREATE each; waiting for stragglers only delays READY.
+            guild_ready_timeout=0.5,
+        )
+        self.settings = settings
+        self.store = store
+        self.service = service
+
+    async def setup_hook(self) -> None:
+        if self.settings.api_base and not self.settings.gateway_url:
+            use_gateway(await discover_gateway(self.http))
+        await self.service.load()
+        for extension in COGS:
+            await self.load_extension(extension)
+        await self.sync_commands_if_changed()
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("Connected as %s (%s) to %d guild(s)", self.user, self.user.id, len(self.guilds))
+        if not self.message_content_granted:
+            log.warning(
+                "The MESSAGE_CONTENT intent is not enabled for this application: answers would arrive "
+                "empty, so message text is not mirrored. Enable it in the developer portal (Bot -> "
+                "Privileged Gateway Intents -> Message Content Intent) and restart."
+            )
+
+    @property
+    def message_content_granted(self) -> bool:
+        flags = self.application_flags
+        return flags.gateway_message_content or flags.gateway_message_content_limited
+
+    async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
+        """Register the slash commands with Discord only when they differ from the last sync.
+
+        Syncing on every start spends a rate-limited call and can briefly hide commands from
+        users; the hash of what was last registered is kept in the store.
+        """
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"commands_hash:{guild.id if guild else 'global'}:{self.application_id}"
+        if not force and await self.store.get_meta(key) == digest:
+            return False
+        await self.tree.sync(guild=guild)
+        await self.store.set_meta(key, digest)
+        log.info("Synced %d command(s) %s", len(payload), f"to guild {guild.id}" if guild else "globally")
+        return True

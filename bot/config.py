@@ -1,0 +1,145 @@
+"""Settings from the environment (and `.env`), built once in main, never at import time.
+
+Every problem is reported as one ConfigError line; the CLI turns it into exit code 2. The token
+is never part of any message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///quorum.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Discord bot tokens are three base64url parts: the bot id, a timestamp and an HMAC.
+DISCORD_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message is one line meant for the person starting the bot."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(repr=False)
+    database_url: str = DEFAULT_DATABASE_URL
+    api_base: str | None = None
+    gateway_url: str | None = None
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+
+    @property
+    def database_path(self) -> Path:
+        return parse_database_url(self.database_url)
+
+
+def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Settings:
+    """Build Settings from an environment mapping (os.environ after load_dotenv)."""
+    api_base = _optional_url(env, "DISCORD_API_BASE", ("http", "https"))
+    gateway_url = _optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss"))
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if require_token:
+        check_token(token, custom_api=api_base is not None)
+    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    path = parse_database_url(database_url)
+    check_writable(path)
+    return Settings(
+        token=token,
+        database_url=database_url,
+        api_base=api_base.rstrip("/") if api_base else None,
+        gateway_url=gateway_url,
+        dev_guild_id=_optional_snowflake(env, "QUORUM_DEV_GUILD"),
+        log_level=_log_level(env),
+    )
+
+
+def check_token(token: str, *, custom_api: bool) -> None:
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in .env "
+            "(see .env.example), or try `quorum demo`, which needs none."
+        )
+    if token.lower().startswith("bot "):
+        raise ConfigError("DISCORD_TOKEN must be the bare token, without the 'Bot ' prefix.")
+    if any(ch.isspace() for ch in token) or token[0] in "'\"":
+        raise ConfigError("DISCORD_TOKEN is malformed: it contains spaces or quotes.")
+    # A Discord-compatible server of one's own may issue tokens of another shape; only Discord's
+    # own API gets the strict check.
+    if not custom_api and not DISCORD_TOKEN_SHAPE.match(token):
+        raise ConfigError(
+            "DISCORD_TOKEN is malformed: a Discord bot token has three parts separated by dots; "
+            "copy it again from the developer portal (Bot -> Reset Token)."
+        )
+
+
+def parse_database_url(url: str) -> Path:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(f"DATABASE_URL {url!r} is not a URL; expected sqlite:///path/to/file.db")
+    if scheme == "sqlite":
+        if not rest.startswith("/") or rest == "/":
+            raise ConfigError(
+                f"DATABASE_URL {url!r} is malformed; expected sqlite:///relative.db or sqlite:////absolute.db"
+            )
+        return Path(rest[1:])
+    if scheme in ("postgres", "postgresql"):
+        raise ConfigError("DATABASE_URL: PostgreSQL is not supported yet; use sqlite:///path/to/file.db")
+    raise ConfigError(f"DATABASE_URL scheme {scheme!r} is not supported; use sqlite:///path/to/file.db")
+
+
+def check_writable(path: Path) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.exists():
+        if path.is_dir():
+            raise ConfigError(f"DATABASE_URL points at a directory, not a file: {path}")
+        if not _can_write(path):
+            raise ConfigError(f"The database file {path} is not writable.")
+        return
+    if not directory.is_dir():
+        raise ConfigError(f"The database directory {directory} does not exist; create it or change DATABASE_URL.")
+    if not _can_write(directory):
+        raise ConfigError(f"The database directory {directory} is not writable.")
+
+
+def _can_write(path: Path) -> bool:
+    """Try it rather than trust permission bits: root ignores them, read-only mounts don't."""
+    directory = path if path.is_dir() else path.parent
+    try:
+        with tempfile.TemporaryFile(dir=directory or "."):
+            pass
+    except OSError:
+        return False
+    return path.is_dir() or os.access(path, os.W_OK)
+
+
+def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ConfigError(f"{name} {value!r} is not a {'/'.join(schemes)} URL.")
+    return value
+
+
+def _optional_snowflake(env: Mapping[str, str], name: str) -> int | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 2**64:
+        raise ConfigError(f"{name} must be a numeric Discord id (right-click the server -> Copy Server ID).")
+    return int(value)
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    value = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if value not in LOG_LEVELS or not isinstance(logging.getLevelName(value), int):
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
+    return value

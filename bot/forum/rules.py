@@ -1,0 +1,31 @@
+"""The forum's rules as pure functions: no I/O, easy to test on their own."""
+
+from __future__ import annotations
+
+from .events import MessageInfo
+from .models import Post, PostKind
+
+
+def is_starter(message: MessageInfo) -> bool:
+    """In a forum post (and a thread started from a message) the starter message shares the thread's id."""
+    return message.id == message.channel_id
+
+
+def counts_as_post(message: MessageInfo) -> bool:
+    """System notices and bots' messages are not part of the discussion."""
+    return not message.is_system and not message.author_is_bot
+
+
+def place_in_thread(message: MessageInfo, replied_to: Post | None) -> tuple[PostKind, int | None]:
+    """Where a message sits in the thread: an answer, or a reply nested under an answer.
+
+    A Discord reply to a post of the same thread is a reply. A reply to a reply hangs under the same
+    answer, so the page shows one level of nesting however deep the chain; a reply to the question
+    hangs under the question. A reply to anything else (a bot message, an unknown or deleted
+    message) is an answer in its own right.
+    """
+    if replied_to is None or replied_to.question_id != message.channel_id or replied_to.deleted_at:
+        return PostKind.ANSWER, None
+    if replied_to.kind is PostKind.REPLY:
+        return PostKind.REPLY, replied_to.parent_id
+    return PostKind.REPLY, replied_to.id

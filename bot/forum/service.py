@@ -1,0 +1,126 @@
+"""ForumService: the forum's use cases. Adapters call it with plain data; it applies the rules and
+talks to the store through the ForumStore interface."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from . import rules
+from .errors import BadInput
+from .events import MessageInfo, ThreadInfo
+from .models import GuildSettings, Post, PostKind, Question
+from .ports import ForumStore
+
+MAX_TITLE = 100  # Discord's limit for a thread name
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ForumService:
+    def __init__(self, store: ForumStore, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.clock = clock
+        # Settings are read on every event to know whether a channel is watched; they change only
+        # through configure(), so a cache filled at start stays exact.
+        self._settings: dict[int, GuildSettings] = {}
+
+    async def load(self) -> None:
+        self._settings = {s.guild_id: s for s in await self.store.all_settings()}
+
+    # ----- setup -------------------------------------------------------------------------------
+    def settings(self, guild_id: int) -> GuildSettings:
+        return self._settings.get(guild_id) or GuildSettings(guild_id=guild_id)
+
+    def is_watched(self, guild_id: int, channel_id: int | None) -> bool:
+        watched = self.settings(guild_id).forum_channel_id
+        return watched is not None and watched == channel_id
+
+    async def configure(
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        forum_channel_id: int | None = None,
+        moderator_role_id: int | None = None,
+        upvote_emoji: str | None = None,
+        downvote_emoji: str | None = None,
+    ) -> GuildSettings:
+        """Change what was given, keep the rest."""
+        current = self.settings(guild_id)
+        changes: dict[str, object] = {}
+        if forum_channel_id is not None:
+            changes["forum_channel_id"] = forum_channel_id
+        if moderator_role_id is not None:
+            changes["moderator_role_id"] = moderator_role_id
+        if upvote_emoji is not None:
+            changes["upvote_emoji"] = _emoji(upvote_emoji, "upvote")
+        if downvote_emoji is not None:
+            changes["downvote_emoji"] = _emoji(downvote_emoji, "downvote")
+        updated = replace(current, **changes)
+        if updated.upvote_emoji == updated.downvote_emoji:
+            raise BadInput("The upvote and downvote emojis must differ.")
+        await self.store.save_settings(updated, actor_id, self.clock())
+        self._settings[guild_id] = updated
+        return updated
+
+    # ----- mirroring Discord -------------------------------------------------------------------
+    async def thread_created(self, thread: ThreadInfo) -> bool:
+        """A thread appeared; in a watched channel it is a question. Its starter arrives separately."""
+        if not self.is_watched(thread.guild_id, thread.parent_id) or thread.owner_id is None:
+            return False
+        question = Question(
+            id=thread.id,
+            guild_id=thread.guild_id,
+            channel_id=thread.parent_id,
+            title=thread.name[:MAX_TITLE],
+            author_id=thread.owner_id,
+            created_at=thread.created_at,
+            tags=thread.tags,
+        )
+        return await self.store.add_question(question, None)
+
+    async def message_created(self, message: MessageInfo, thread: ThreadInfo | None) -> bool:
+        """Mirror a message of a question thread as the question's body, an answer or a reply."""
+        if thread is None or not rules.counts_as_post(message):
+            return False
+        question = await self.store.get_question(thread.id)
+        if question is None:
+            # The thread's own event was missed (the bot was down, or events crossed): the message
+            # is enough to know the question exists.
+            if not await self.thread_created(thread):
+                return False
+            question = await self.store.get_question(thread.id)
+            if question is None:
+                return False
+        if rules.is_starter(message):
+            kind, parent = PostKind.QUESTION, None
+        else:
+            replied = await self.store.get_post(message.reply_to_id) if message.reply_to_id else None
+            kind, parent = rules.place_in_thread(message, replied)
+        post = Post(
+            id=message.id,
+            question_id=question.id,
+            guild_id=question.guild_id,
+            kind=kind,
+            author_id=message.author_id,
+            body=message.content,
+            created_at=message.created_at,
+            parent_id=parent,
+            reply_to_id=message.reply_to_id if kind is PostKind.REPLY else None,
+            attachments=message.attachments,
+        )
+        return await self.store.add_post(post)
+
+    async def question(self, thread_id: int) -> Question | None:
+        return await self.store.get_question(thread_id)
+
+
+def _emoji(value: str, which: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 64 or any(ch.isspace() for ch in value):
+        raise BadInput(f"The {which} emoji must be a single emoji, like 👍 or <:name:id>.")
+    return value

@@ -1,0 +1,33 @@
+"""Permission decorators that both shape what Discord shows (default_permissions) and enforce at
+run time (a check), since server admins can override the former in Discord's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import discord
+from discord import app_commands
+
+T = TypeVar("T")
+
+
+class NotPermitted(app_commands.CheckFailure):
+    """Refusal with the sentence the member sees."""
+
+
+def server_manager_only() -> Callable[[T], T]:
+    """Setup is for members with Manage Server (administrators have it implicitly)."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild is None:
+            raise NotPermitted("This command works in a server, not in direct messages.")
+        if interaction.permissions.manage_guild:
+            return True
+        raise NotPermitted("Only members with the Manage Server permission can change Quorum's setup.")
+
+    def decorator(func: T) -> T:
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        return app_commands.check(predicate)(func)
+
+    return decorator
