@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             from bot.export import export_command
 
-            return asyncio.run(export_command(settings, guild_id=args.guild, out=args.out))
+            return export_command(settings, guild_id=args.guild, out=args.out)
         return asyncio.run(_run(settings))
     except KeyboardInterrupt:
         return EXIT_OK

@@ -100,8 +100,9 @@ class ThreadView:
     """The classic forum thread page: the question, then answers with their replies."""
 
     question: Question
-    body: Post | None
+    body: Post | None  # the starter post; None until its message has been seen
     answers: list[AnswerView] = field(default_factory=list)
+    comments: list[Post] = field(default_factory=list)  # replies to the question itself
 
 
 @dataclass(frozen=True, slots=True)

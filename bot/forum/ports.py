@@ -48,7 +48,14 @@ class ForumStore(Protocol):
     async def revisions(self, post_id: int) -> list[Revision]:
         """Oldest first. For a question, title revisions are stored under its thread id."""
 
+    # members
+    async def reputations(self, guild_id: int) -> dict[int, int]:
+        """Stored reputation (1 plus what votes gave and took) of every member the guild has seen."""
+
     # bookkeeping
+    async def guild_ids(self) -> list[int]:
+        """Guilds with settings or questions."""
+
     async def add_audit(self, entry: AuditEntry) -> None: ...
     async def audit_log(
         self, guild_id: int, *, actor_id: int | None = None, limit: int = 20, offset: int = 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .events import MessageInfo
-from .models import Post, PostKind
+from .models import AnswerView, Post, PostKind, Question, ThreadView
 
 
 def is_starter(message: MessageInfo) -> bool:
@@ -29,3 +31,31 @@ def place_in_thread(message: MessageInfo, replied_to: Post | None) -> tuple[Post
     if replied_to.kind is PostKind.REPLY:
         return PostKind.REPLY, replied_to.parent_id
     return PostKind.REPLY, replied_to.id
+
+
+def answer_order(answer: Post, accepted_id: int | None) -> tuple[bool, int, datetime, int]:
+    """The page's order: the accepted answer first, then by score, then oldest first."""
+    return (answer.id != accepted_id, -answer.score, answer.created_at, answer.id)
+
+
+def build_thread_view(question: Question, posts: list[Post]) -> ThreadView:
+    """Arrange a thread's live posts as the forum page shows them; deleted posts are left out."""
+    live = [p for p in posts if p.deleted_at is None]
+    body = next((p for p in live if p.kind is PostKind.QUESTION), None)
+    accepted = question.accepted_answer_id
+    answers = sorted((p for p in live if p.kind is PostKind.ANSWER), key=lambda a: answer_order(a, accepted))
+    replies: dict[int | None, list[Post]] = {}
+    for post in live:
+        if post.kind is PostKind.REPLY:
+            replies.setdefault(post.parent_id, []).append(post)
+    for group in replies.values():
+        group.sort(key=lambda p: (p.created_at, p.id))
+    return ThreadView(
+        question=question,
+        body=body,
+        answers=[
+            AnswerView(answer=a, accepted=a.id == question.accepted_answer_id, replies=replies.get(a.id, []))
+            for a in answers
+        ],
+        comments=replies.get(body.id, []) if body else [],
+    )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from . import rules
 from .errors import BadInput
 from .events import MessageInfo, ThreadInfo
-from .models import GuildSettings, Post, PostKind, Question
+from .models import GuildSettings, Post, PostKind, Question, ThreadView
 from .ports import ForumStore
 
 MAX_TITLE = 100  # Discord's limit for a thread name
@@ -115,8 +115,21 @@ class ForumService:
         )
         return await self.store.add_post(post)
 
+    # ----- reading -----------------------------------------------------------------------------
     async def question(self, thread_id: int) -> Question | None:
         return await self.store.get_question(thread_id)
+
+    async def thread_view(self, thread_id: int) -> ThreadView | None:
+        question = await self.store.get_question(thread_id)
+        if question is None:
+            return None
+        return rules.build_thread_view(question, await self.store.question_posts(thread_id))
+
+    async def guild_views(self, guild_id: int) -> list[ThreadView]:
+        views = []
+        for question in await self.store.list_questions(guild_id):
+            views.append(rules.build_thread_view(question, await self.store.question_posts(question.id)))
+        return views
 
 
 def _emoji(value: str, which: str) -> str:
