@@ -1,0 +1,125 @@
+"""All SQL text of the store, as constants. Values are always bound as parameters, never formatted in."""
+
+# -- guild settings
+
+UPSERT_SETTINGS = """
+INSERT INTO guild_settings
+    (guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (guild_id) DO UPDATE SET
+    forum_channel_id = excluded.forum_channel_id,
+    moderator_role_id = excluded.moderator_role_id,
+    upvote_emoji = excluded.upvote_emoji,
+    downvote_emoji = excluded.downvote_emoji,
+    daily_vote_cap = excluded.daily_vote_cap,
+    updated_at = excluded.updated_at
+"""
+
+GET_SETTINGS = """
+SELECT guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap
+FROM guild_settings WHERE guild_id = ?
+"""
+ALL_SETTINGS = """
+SELECT guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap
+FROM guild_settings ORDER BY guild_id
+"""
+
+# -- questions
+
+# DO NOTHING + rowcount tells an insert from a replay in one statement.
+INSERT_QUESTION = """
+INSERT INTO questions
+    (id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score,
+     created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING
+"""
+
+GET_QUESTION = """
+SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at
+FROM questions WHERE id = ?
+"""
+LIST_QUESTIONS = """
+SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at
+FROM questions WHERE guild_id = ? ORDER BY created_at, id
+"""
+
+# The starter post may arrive after its thread: remember it, but never replace a known starter.
+SET_STARTER_IF_UNKNOWN = "UPDATE questions SET starter_id = ? WHERE id = ? AND starter_id IS NULL"
+
+# A rename applies only if the title changed and is newer than the latest known title revision.
+RENAME_QUESTION = """
+UPDATE questions SET title = ?1, updated_at = max(updated_at, ?2)
+WHERE id = ?3 AND title IS NOT ?1
+  AND ?2 > coalesce((SELECT max(at) FROM revisions WHERE post_id = ?3 AND field = 'title'), created_at)
+"""
+
+# -- posts
+
+INSERT_POST = """
+INSERT INTO posts
+    (id, question_id, guild_id, kind, parent_id, reply_to_id, author_id, body, attachments, score,
+     created_at, edited_at, deleted_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING
+"""
+
+GET_POST = """
+SELECT id, question_id, guild_id, kind, parent_id, reply_to_id, author_id, body, attachments, score,
+       created_at, edited_at, deleted_at
+FROM posts WHERE id = ?
+"""
+QUESTION_POSTS = """
+SELECT id, question_id, guild_id, kind, parent_id, reply_to_id, author_id, body, attachments, score,
+       created_at, edited_at, deleted_at
+FROM posts WHERE question_id = ? AND deleted_at IS NULL ORDER BY created_at, id
+"""
+QUESTION_POSTS_WITH_DELETED = """
+SELECT id, question_id, guild_id, kind, parent_id, reply_to_id, author_id, body, attachments, score,
+       created_at, edited_at, deleted_at
+FROM posts WHERE question_id = ? ORDER BY created_at, id
+"""
+
+# An edit applies only if the text changed and is newer than the post's latest known version, so a
+# late-delivered older edit never overwrites a newer one.
+EDIT_POST = """
+UPDATE posts SET body = ?1, edited_at = ?2
+WHERE id = ?3 AND body IS NOT ?1 AND ?2 > coalesce(edited_at, created_at)
+"""
+
+SOFT_DELETE_POST = "UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL"
+
+# -- revisions
+
+INSERT_FIRST_REVISION = """
+INSERT INTO revisions (post_id, field, number, text, editor_id, at) VALUES (?, ?, 1, ?, ?, ?)
+ON CONFLICT (post_id, field, number) DO NOTHING
+"""
+
+INSERT_NEXT_REVISION = """
+INSERT INTO revisions (post_id, field, number, text, editor_id, at)
+VALUES (?1, ?2, (SELECT coalesce(max(number), 0) + 1 FROM revisions WHERE post_id = ?1 AND field = ?2), ?3, ?4, ?5)
+"""
+
+# A question whose starter shares the thread's id has body and title revisions under one id.
+REVISIONS = """
+SELECT post_id, field, number, text, editor_id, at FROM revisions WHERE post_id = ?
+ORDER BY at, field, number
+"""
+
+# -- audit log (newest first: what a moderator looking at it wants)
+
+INSERT_AUDIT = "INSERT INTO audit_log (guild_id, actor_id, action, target_id, reason, at) VALUES (?, ?, ?, ?, ?, ?)"
+AUDIT_LOG = """
+SELECT id, guild_id, actor_id, action, target_id, reason, at
+FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ? OFFSET ?
+"""
+AUDIT_LOG_BY_ACTOR = """
+SELECT id, guild_id, actor_id, action, target_id, reason, at
+FROM audit_log WHERE guild_id = ? AND actor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?
+"""
+
+# -- meta
+
+GET_META = "SELECT value FROM meta WHERE key = ?"
+SET_META = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"

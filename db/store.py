@@ -1,0 +1,214 @@
+"""SqliteStore: the ForumStore of bot/forum/ports.py on SQLite.
+
+Writes are small synchronous functions handed to the single Writer (group commit, one savepoint
+each); a caller's await returns once its write is durable. Reads go to their own connections, so they
+never queue behind writes, and see every acknowledged write (WAL snapshot per statement).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+import aiosqlite
+
+from bot.forum.models import AuditEntry, GuildSettings, Post, PostKind, Question, Revision
+
+from . import convert as cv
+from . import queries as q
+from .connection import check_writable, open_reader, open_writer
+from .migrate import migrate
+from .writer import Writer
+
+SETUP_ACTION = "setup"
+
+
+class SqliteStore:
+    """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
+
+    def __init__(self, path: Path, writer: Writer, write_conn: aiosqlite.Connection,
+                 readers: list[aiosqlite.Connection]) -> None:  # fmt: skip
+        self.path = path
+        self.writer = writer
+        self._write_conn = write_conn
+        self._readers = readers
+        self._next_reader = itertools.cycle(readers)
+
+    async def close(self) -> None:
+        """Commit what is queued, then close every connection."""
+        try:
+            await self.writer.close()
+        finally:
+            for conn in (*self._readers, self._write_conn):
+                await conn.close()
+
+    # -- reads
+
+    async def _fetchall(self, sql: str, params: tuple) -> list[sqlite3.Row]:
+        return list(await next(self._next_reader).execute_fetchall(sql, params))
+
+    async def _fetchone(self, sql: str, params: tuple) -> sqlite3.Row | None:
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    # -- guild setup
+
+    async def get_settings(self, guild_id: int) -> GuildSettings | None:
+        row = await self._fetchone(q.GET_SETTINGS, (guild_id,))
+        return cv.settings_from_row(row) if row else None
+
+    async def all_settings(self) -> list[GuildSettings]:
+        return [cv.settings_from_row(r) for r in await self._fetchall(q.ALL_SETTINGS, ())]
+
+    async def save_settings(self, settings: GuildSettings, actor_id: int, at: datetime) -> None:
+        """Upsert the settings and write a "setup" audit entry in the same transaction."""
+        entry = AuditEntry(settings.guild_id, actor_id, SETUP_ACTION, settings.forum_channel_id,
+                           _describe(settings), at)  # fmt: skip
+        await self.writer.run_sync(partial(_save_settings, cv.settings_params(settings, at), cv.audit_params(entry)))
+
+    # -- questions and posts
+
+    async def add_question(self, question: Question, starter: Post | None) -> bool:
+        """Insert the question and revision 1 of its title unless the thread is known; then add the
+        starter post (idempotently) if given. True if anything was written."""
+        if starter is not None and starter.question_id != question.id:
+            raise ValueError(f"starter {starter.id} belongs to question {starter.question_id}, not {question.id}")
+        post = cv.post_params(starter) if starter is not None else None
+        return await self.writer.run_sync(partial(_add_question, cv.question_params(question), post))
+
+    async def get_question(self, thread_id: int) -> Question | None:
+        row = await self._fetchone(q.GET_QUESTION, (thread_id,))
+        return cv.question_from_row(row) if row else None
+
+    async def list_questions(self, guild_id: int) -> list[Question]:
+        """Oldest first."""
+        return [cv.question_from_row(r) for r in await self._fetchall(q.LIST_QUESTIONS, (guild_id,))]
+
+    async def add_post(self, post: Post) -> bool:
+        """Insert unless the message id is known; revision 1 of its body is written with it. A
+        question-kind post becomes its question's starter if the question had none. The question
+        must already be stored (foreign key)."""
+        return await self.writer.run_sync(partial(_add_post, cv.post_params(post)))
+
+    async def get_post(self, post_id: int) -> Post | None:
+        row = await self._fetchone(q.GET_POST, (post_id,))
+        return cv.post_from_row(row) if row else None
+
+    async def question_posts(self, thread_id: int, *, include_deleted: bool = False) -> list[Post]:
+        """All posts of a thread (starter, answers, replies), oldest first."""
+        sql = q.QUESTION_POSTS_WITH_DELETED if include_deleted else q.QUESTION_POSTS
+        return [cv.post_from_row(r) for r in await self._fetchall(sql, (thread_id,))]
+
+    async def edit_post(self, post_id: int, body: str, editor_id: int | None, at: datetime) -> bool:
+        """New body as a revision, unless unchanged or `at` is not newer than the latest known edit."""
+        return await self.writer.run_sync(partial(_edit_post, post_id, body, editor_id, cv.to_ms(at)))
+
+    async def delete_post(self, post_id: int, at: datetime) -> bool:
+        """Soft delete; False if unknown or already deleted."""
+        return await self.writer.run_sync(partial(_changes, q.SOFT_DELETE_POST, (cv.to_ms(at), post_id)))
+
+    async def rename_question(self, thread_id: int, title: str, editor_id: int | None, at: datetime) -> bool:
+        """A rename is a revision of the title (under the thread id); same ordering rule as edit_post."""
+        return await self.writer.run_sync(partial(_rename_question, thread_id, title, editor_id, cv.to_ms(at)))
+
+    async def revisions(self, post_id: int) -> list[Revision]:
+        """Oldest first; for a question, title revisions are stored under its thread id."""
+        return [cv.revision_from_row(r) for r in await self._fetchall(q.REVISIONS, (post_id,))]
+
+    # -- bookkeeping
+
+    async def add_audit(self, entry: AuditEntry) -> None:
+        await self.writer.run_sync(partial(_changes, q.INSERT_AUDIT, cv.audit_params(entry)))
+
+    async def audit_log(
+        self, guild_id: int, *, actor_id: int | None = None, limit: int = 20, offset: int = 0
+    ) -> list[AuditEntry]:
+        """Newest first."""
+        if actor_id is None:
+            rows = await self._fetchall(q.AUDIT_LOG, (guild_id, limit, offset))
+        else:
+            rows = await self._fetchall(q.AUDIT_LOG_BY_ACTOR, (guild_id, actor_id, limit, offset))
+        return [cv.audit_from_row(r) for r in rows]
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._fetchone(q.GET_META, (key,))
+        return row["value"] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.writer.run_sync(partial(_changes, q.SET_META, (key, value)))
+
+
+async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
+    """Create the database if needed, bring its schema up to date and start the writer."""
+    check_writable(path)
+    write_conn = await open_writer(path)
+    opened: list[aiosqlite.Connection] = []
+    try:
+        await migrate(write_conn)
+        for _ in range(max(1, readers)):
+            opened.append(await open_reader(path))
+        writer = Writer(write_conn)
+        await writer.start()
+    except BaseException:
+        for conn in (*opened, write_conn):
+            await conn.close()
+        raise
+    return SqliteStore(path, writer, write_conn, opened)
+
+
+def _describe(s: GuildSettings) -> str:
+    # The audit entry says what was set, so the log alone answers "who changed what".
+    return (
+        f"forum channel {s.forum_channel_id}, moderator role {s.moderator_role_id}, "
+        f"votes {s.upvote_emoji} / {s.downvote_emoji}, daily vote cap {s.daily_vote_cap}"
+    )
+
+
+# -- write operations: run on the writer connection's thread, inside the writer's savepoint
+
+
+def _changes(sql: str, params: tuple, conn: sqlite3.Connection) -> bool:
+    return conn.execute(sql, params).rowcount > 0
+
+
+def _save_settings(settings: tuple, audit: tuple, conn: sqlite3.Connection) -> None:
+    conn.execute(q.UPSERT_SETTINGS, settings)
+    conn.execute(q.INSERT_AUDIT, audit)
+
+
+def _add_question(question: tuple, starter: tuple | None, conn: sqlite3.Connection) -> bool:
+    thread_id, title, author_id, created_at = question[0], question[3], question[4], question[10]
+    added = conn.execute(q.INSERT_QUESTION, question).rowcount > 0
+    if added:
+        # Revision 1 of the title: the asker wrote it when the thread was created.
+        conn.execute(q.INSERT_FIRST_REVISION, (thread_id, "title", title, author_id, created_at))
+    if starter is not None:
+        added = _add_post(starter, conn) or added
+    return added
+
+
+def _add_post(post: tuple, conn: sqlite3.Connection) -> bool:
+    post_id, question_id, kind, author_id, body, created_at = post[0], post[1], post[3], post[6], post[7], post[10]
+    if conn.execute(q.INSERT_POST, post).rowcount == 0:
+        return False  # a replayed event: the message is known
+    conn.execute(q.INSERT_FIRST_REVISION, (post_id, "body", body, author_id, created_at))
+    if kind == PostKind.QUESTION:
+        conn.execute(q.SET_STARTER_IF_UNKNOWN, (post_id, question_id))
+    return True
+
+
+def _edit_post(post_id: int, body: str, editor_id: int | None, at: int, conn: sqlite3.Connection) -> bool:
+    if conn.execute(q.EDIT_POST, (body, at, post_id)).rowcount == 0:
+        return False  # unknown post, same text, or an older view of it
+    conn.execute(q.INSERT_NEXT_REVISION, (post_id, "body", body, editor_id, at))
+    return True
+
+
+def _rename_question(thread_id: int, title: str, editor_id: int | None, at: int, conn: sqlite3.Connection) -> bool:
+    if conn.execute(q.RENAME_QUESTION, (title, at, thread_id)).rowcount == 0:
+        return False
+    conn.execute(q.INSERT_NEXT_REVISION, (thread_id, "title", title, editor_id, at))
+    return True
