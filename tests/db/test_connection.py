@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from db.connection import check_writable, open_reader, open_writer, parse_database_url
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///quorum.db", Path("quorum.db")),
+        ("sqlite:///data/quorum.db", Path("data/quorum.db")),
+        ("sqlite:////var/lib/quorum/q.db", Path("/var/lib/quorum/q.db")),
+        ("  sqlite:///with%20space.db ", Path("with space.db")),
+        ("SQLITE:///upper.db", Path("upper.db")),
+    ],
+)
+def test_parse_sqlite_urls(url: str, path: Path) -> None:
+    assert parse_database_url(url) == path
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://user:secret@host/db", "not supported yet"),
+        ("postgres://user:secret@host/db", "not supported yet"),
+        ("mysql://host/db", "'mysql' is not supported"),
+        ("quorum.db", "not a URL"),
+        ("", "not a URL"),
+        ("sqlite://host/q.db", "no host"),
+        ("sqlite:///", "names no database file"),
+        ("sqlite:///dir/", "names no database file"),
+        ("sqlite:///q.db?mode=ro", "query parameters"),
+        ("sqlite:///:memory:", "in-memory"),
+    ],
+)
+def test_parse_rejects_with_one_line_message(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        parse_database_url(url)
+    text = str(info.value)
+    assert "\n" not in text
+    assert "secret" not in text  # a URL's password is never echoed
+
+
+def test_check_writable_accepts_new_and_existing_files(tmp_path: Path) -> None:
+    check_writable(tmp_path / "new.db")
+    (tmp_path / "old.db").write_bytes(b"")
+    check_writable(tmp_path / "old.db")
+
+
+def test_check_writable_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not exist"):
+        check_writable(tmp_path / "nope" / "q.db")
+
+
+def test_check_writable_path_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="is a directory"):
+        check_writable(tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_check_writable_read_only_directory(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(ValueError, match="not writable"):
+            check_writable(ro / "q.db")
+    finally:
+        ro.chmod(0o700)
+
+
+async def _pragma(conn, name: str):
+    rows = await conn.execute_fetchall("PRAGMA " + name)  # noqa: S608 - fixed pragma names in a test
+    return rows[0][0]
+
+
+async def test_connection_pragmas(tmp_path: Path) -> None:
+    writer = await open_writer(tmp_path / "q.db")
+    reader = await open_reader(tmp_path / "q.db")
+    try:
+        for conn in (writer, reader):
+            assert await _pragma(conn, "journal_mode") == "wal"
+            assert await _pragma(conn, "foreign_keys") == 1
+            assert await _pragma(conn, "busy_timeout") == 5000
+        assert await _pragma(writer, "synchronous") == 2  # FULL
+        assert await _pragma(reader, "query_only") == 1
+        assert writer.isolation_level is None
+    finally:
+        await reader.close()
+        await writer.close()
+
+
+async def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ValueError, match="not a usable SQLite database"):
+        await open_writer(path)
