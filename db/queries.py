@@ -107,6 +107,19 @@ SELECT post_id, field, number, text, editor_id, at FROM revisions WHERE post_id 
 ORDER BY at, field, number
 """
 
+# -- members
+
+REPUTATIONS = "SELECT user_id, reputation FROM members WHERE guild_id = ? ORDER BY user_id"
+
+# -- guilds: those set up, and those with questions mirrored before (or without) setup
+
+GUILD_IDS = """
+SELECT guild_id FROM guild_settings
+UNION
+SELECT DISTINCT guild_id FROM questions
+ORDER BY guild_id
+"""
+
 # -- audit log (newest first: what a moderator looking at it wants)
 
 INSERT_AUDIT = "INSERT INTO audit_log (guild_id, actor_id, action, target_id, reason, at) VALUES (?, ?, ?, ?, ?, ?)"

@@ -118,7 +118,17 @@ class SqliteStore:
         """Oldest first; for a question, title revisions are stored under its thread id."""
         return [cv.revision_from_row(r) for r in await self._fetchall(q.REVISIONS, (post_id,))]
 
+    # -- members
+
+    async def reputations(self, guild_id: int) -> dict[int, int]:
+        """Stored reputation of every member the guild has seen (members rows)."""
+        return {r["user_id"]: r["reputation"] for r in await self._fetchall(q.REPUTATIONS, (guild_id,))}
+
     # -- bookkeeping
+
+    async def guild_ids(self) -> list[int]:
+        """Guilds with settings or questions, ascending."""
+        return [r["guild_id"] for r in await self._fetchall(q.GUILD_IDS, ())]
 
     async def add_audit(self, entry: AuditEntry) -> None:
         await self.writer.run_sync(partial(_changes, q.INSERT_AUDIT, cv.audit_params(entry)))
