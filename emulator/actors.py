@@ -1,0 +1,206 @@
+"""Members acting in the world: the in-process API tests (and `quorum demo`) use.
+
+Every action goes through ops.py, so members get the same checks and events the bot would; each
+returns after its gateway events were queued to the connected session (if any).
+"""
+
+from __future__ import annotations
+
+from . import ops
+from . import permissions as P
+from .interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    InteractionRecord,
+    find_command,
+    interaction_payload,
+    modal_components,
+    slash_data,
+)
+from .world import emoji_key
+
+
+def _attachment(world, a) -> dict:
+    if isinstance(a, dict):
+        att = dict(a)
+    else:
+        att = {"filename": str(a)}
+    att.setdefault("id", str(world.ids.next()))
+    att.setdefault("size", 1)
+    att.setdefault("url", f"https://cdn.invalid/{att['filename']}")
+    att.setdefault("proxy_url", att["url"])
+    att.setdefault("content_type", "application/octet-stream")
+    return att
+
+
+class ActorsMixin:
+    # ----- posting --------------------------------------------------------------------------
+    async def create_forum_post(self, author_id: int, title: str, content: str, channel_id: int | None = None,
+                                applied_tags=(), attachments=()) -> dict:
+        """THREAD_CREATE (newly_created) then MESSAGE_CREATE; thread["message"] is the starter."""
+        w = self.world
+        return await ops.create_thread(
+            self, author_id, channel_id or w.forum_channel_id, title, applied_tags=applied_tags,
+            starter={"content": content, "attachments": [_attachment(w, a) for a in attachments]})
+
+    async def create_thread(self, author_id: int, channel_id: int, name: str, message_id: int | None = None) -> dict:
+        return await ops.create_thread(self, author_id, channel_id, name, message_id=message_id)
+
+    async def post_message(self, author_id: int, channel_id: int, content: str, reply_to: int | None = None,
+                           attachments=()) -> dict:
+        return await ops.send_message(self, author_id, channel_id, content, reply_to=reply_to,
+                                      attachments=[_attachment(self.world, a) for a in attachments])
+
+    async def edit_message(self, channel_id: int, message_id: int, content: str) -> dict:
+        return await ops.edit_message(self, channel_id, message_id, content=content)
+
+    async def delete_message(self, channel_id: int, message_id: int) -> None:
+        await ops.delete_message(self, channel_id, message_id)
+
+    async def bulk_delete(self, channel_id: int, message_ids) -> None:
+        await ops.bulk_delete(self, channel_id, message_ids)
+
+    # ----- reactions and pins ---------------------------------------------------------------
+    async def add_reaction(self, user_id: int, channel_id: int, message_id: int, emoji: str) -> None:
+        await ops.add_reaction(self, user_id, channel_id, message_id, emoji_key(emoji))
+
+    async def remove_reaction(self, user_id: int, channel_id: int, message_id: int, emoji: str) -> None:
+        await ops.remove_reaction(self, user_id, channel_id, message_id, emoji_key(emoji))
+
+    async def pin(self, user_id: int, channel_id: int, message_id: int) -> None:
+        await ops.pin(self, user_id, channel_id, message_id)
+
+    async def unpin(self, user_id: int, channel_id: int, message_id: int) -> None:
+        await ops.unpin(self, user_id, channel_id, message_id)
+
+    # ----- threads ----------------------------------------------------------------------------
+    async def archive_thread(self, thread_id: int, archived: bool = True, locked: bool = False) -> dict:
+        return await ops.update_thread(self, thread_id, archived=archived, locked=locked)
+
+    async def rename_thread(self, thread_id: int, name: str) -> dict:
+        return await ops.update_thread(self, thread_id, name=name)
+
+    async def set_thread_tags(self, thread_id: int, tag_ids) -> dict:
+        return await ops.update_thread(self, thread_id, applied_tags=list(tag_ids))
+
+    async def delete_thread(self, thread_id: int) -> None:
+        await ops.delete_channel(self, thread_id)
+
+    async def join_thread(self, user_id: int, thread_id: int) -> None:
+        await ops.join_thread(self, thread_id, user_id, True)
+
+    def tag_id(self, name: str, channel_id: int | None = None) -> int:
+        ch = self.world.channel(channel_id or self.world.forum_channel_id)
+        for t in ch.get("available_tags", []):
+            if t["name"] == name:
+                return int(t["id"])
+        raise KeyError(f"no forum tag {name!r}")
+
+    # ----- interactions -----------------------------------------------------------------------
+    def _check_use(self, user_id: int, channel_id: int) -> None:
+        ch = ops.get_channel(self, channel_id)
+        ops.require(self, user_id, ch, P.USE_APPLICATION_COMMANDS)
+
+    async def _fire(self, itype, user_id, channel_id, data, message=None) -> InteractionRecord:
+        payload, rec = interaction_payload(self, itype, user_id, channel_id, data, message)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return rec
+
+    async def invoke_slash(self, user_id: int, channel_id: int, name: str, options: dict | None = None
+                           ) -> InteractionRecord:
+        self._check_use(user_id, channel_id)
+        return await self._fire(APPLICATION_COMMAND, user_id, channel_id,
+                                slash_data(self.world, name, options or {}, user_id))
+
+    async def autocomplete(self, user_id: int, channel_id: int, name: str, options: dict | None = None,
+                           focused: str | None = None) -> InteractionRecord:
+        options = dict(options or {})
+        if focused is None:
+            raise ValueError("autocomplete needs the name of the focused option")
+        options.setdefault(focused, "")
+        return await self._fire(AUTOCOMPLETE, user_id, channel_id,
+                                slash_data(self.world, name, options, user_id, focused=focused))
+
+    async def invoke_message_command(self, user_id: int, channel_id: int, name: str, target_message_id: int
+                                     ) -> InteractionRecord:
+        self._check_use(user_id, channel_id)
+        w = self.world
+        cmd = find_command(w, name, 3)
+        target = ops.get_message(self, channel_id, target_message_id)
+        data = {"id": cmd["id"], "name": cmd["name"], "type": 3, "target_id": str(target_message_id),
+                "resolved": {"messages": {str(target_message_id): ops.public_message(self, target)}}}
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        return await self._fire(APPLICATION_COMMAND, user_id, channel_id, data)
+
+    async def invoke_user_command(self, user_id: int, channel_id: int, name: str, target_user_id: int
+                                  ) -> InteractionRecord:
+        self._check_use(user_id, channel_id)
+        w = self.world
+        cmd = find_command(w, name, 2)
+        resolved = {"users": {str(target_user_id): w.user(target_user_id)}}
+        if int(target_user_id) in w.members_by_id:
+            m = w.member_payload(target_user_id, with_user=False)
+            m["permissions"] = str(w.base_permissions(target_user_id))
+            resolved["members"] = {str(target_user_id): m}
+        data = {"id": cmd["id"], "name": cmd["name"], "type": 2, "target_id": str(target_user_id),
+                "resolved": resolved}
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        return await self._fire(APPLICATION_COMMAND, user_id, channel_id, data)
+
+    def _find_modal(self, custom_id: str) -> dict | None:
+        for rec in reversed(list(self.interactions.values())):
+            modal = rec.modal
+            if modal is not None and modal.get("custom_id") == custom_id:
+                return modal
+        return None
+
+    async def submit_modal(self, user_id: int, channel_id: int, custom_id: str, values: dict) -> InteractionRecord:
+        modal = self._find_modal(custom_id)
+        data = {"custom_id": custom_id, "components": modal_components(modal, dict(values))}
+        return await self._fire(MODAL_SUBMIT, user_id, channel_id, data)
+
+    def _component_message(self, channel_id: int, message_id: int) -> dict:
+        msg = self.world.message(channel_id, message_id)
+        if msg is not None:
+            return ops.public_message(self, msg)
+        for rec in self.interactions.values():  # ephemeral messages live only in their interaction
+            for m in rec.messages:
+                if m and m["id"] == str(message_id):
+                    return m
+        raise LookupError(f"no message {message_id} in channel {channel_id}")
+
+    def _find_component(self, msg: dict, custom_id: str) -> dict | None:
+        stack = list(msg.get("components", []))
+        while stack:
+            c = stack.pop()
+            if c.get("custom_id") == custom_id:
+                return c
+            stack.extend(c.get("components", []))
+            if isinstance(c.get("accessory"), dict):
+                stack.append(c["accessory"])
+        return None
+
+    async def click_button(self, user_id: int, channel_id: int, message_id: int, custom_id: str
+                           ) -> InteractionRecord:
+        msg = self._component_message(channel_id, message_id)
+        comp = self._find_component(msg, custom_id)
+        if comp is None:
+            raise LookupError(f"message {message_id} has no component {custom_id!r}")
+        if comp.get("disabled"):
+            raise ValueError(f"button {custom_id!r} is disabled")
+        return await self._fire(MESSAGE_COMPONENT, user_id, channel_id,
+                                {"custom_id": custom_id, "component_type": 2}, message=msg)
+
+    async def select(self, user_id: int, channel_id: int, message_id: int, custom_id: str, values
+                     ) -> InteractionRecord:
+        msg = self._component_message(channel_id, message_id)
+        comp = self._find_component(msg, custom_id)
+        if comp is None:
+            raise LookupError(f"message {message_id} has no component {custom_id!r}")
+        return await self._fire(MESSAGE_COMPONENT, user_id, channel_id,
+                                {"custom_id": custom_id, "component_type": comp.get("type", 3),
+                                 "values": [str(v) for v in values]}, message=msg)
