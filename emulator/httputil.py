@@ -95,7 +95,7 @@ async def body(request: web.Request) -> dict:
     """The JSON body, or for multipart (files) the `payload_json` part plus attachment stubs."""
     if request.content_type == "multipart/form-data":
         return parse_multipart(request.headers.get("Content-Type", ""), await request.read())
-    if not request.can_read_body:
+    if not request.body_exists:  # can_read_body is False once the middleware has read it
         return {}
     raw = await request.read()
     if not raw:

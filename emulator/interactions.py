@@ -48,9 +48,9 @@ class InteractionRecord:
         try:
             return await asyncio.wait_for(asyncio.shield(self._first), timeout)
         except TimeoutError:
-            raise TimeoutError(f"the bot did not answer interaction {self.id} "
-                               f"({self.payload.get('data', {}).get('name') or self.payload.get('data', {}).get('custom_id')})"
-                               f" within {timeout}s") from None
+            data = self.payload.get("data", {})
+            what = data.get("name") or data.get("custom_id")
+            raise TimeoutError(f"the bot did not answer interaction {self.id} ({what}) within {timeout}s") from None
 
     @property
     def responded(self) -> bool:

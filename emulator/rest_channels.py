@@ -124,7 +124,8 @@ def routes(emu):
         ch = channel_of(request)
         if not ops.is_thread(ch):
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
-        return ok([w.thread_member_payload(int(ch["id"]), uid) for uid in sorted(w.thread_members.get(int(ch["id"]), ()))])
+        tid = int(ch["id"])
+        return ok([w.thread_member_payload(tid, uid) for uid in sorted(w.thread_members.get(tid, ()))])
 
     return [
         ("GET", "/channels/{channel_id}", get_channel),

@@ -57,7 +57,10 @@ def routes(emu):
         q = request.query
         if "around" in q:
             around = int(q["around"])
-            older = [i for i in ids if i <= around][-((limit + 1) // 2):] if limit > 1 else [i for i in ids if i == around]
+            if limit > 1:
+                older = [i for i in ids if i <= around][-((limit + 1) // 2):]
+            else:
+                older = [i for i in ids if i == around]
             newer = [i for i in ids if i > around][: limit - len(older)]
             page = older + newer
         elif "after" in q:

@@ -191,7 +191,7 @@ class Emulator(ActorsMixin):
         if not request.path.startswith(PREFIX):
             return await handler(request)
         path = request.path[len(PREFIX):]
-        raw = await request.read() if request.can_read_body else b""
+        raw = await request.read() if request.body_exists else b""
         parsed: object = None
         if raw and request.content_type == "application/json":
             try:
