@@ -73,6 +73,13 @@ def test_check_writable_read_only_directory(tmp_path: Path) -> None:
         ro.chmod(0o700)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_check_writable_directory_nobody_can_write() -> None:
+    # Unlike a chmod-ed directory, /proc/self refuses new files even to root.
+    with pytest.raises(ValueError, match="not writable"):
+        check_writable(Path("/proc/self/q.db"))
+
+
 async def _pragma(conn, name: str):
     rows = await conn.execute_fetchall("PRAGMA " + name)  # noqa: S608 - fixed pragma names in a test
     return rows[0][0]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -45,9 +46,11 @@ def _count(path: Path, sql: str, params: tuple = ()) -> int:
         return conn.execute(sql, params).fetchone()[0]
 
 
-def test_store_has_every_port_method() -> None:
-    port = {name for name in vars(ForumStore) if not name.startswith("_")}
-    assert port <= set(dir(SqliteStore))
+def test_store_matches_the_port_exactly() -> None:
+    port = {name: fn for name, fn in vars(ForumStore).items() if not name.startswith("_") and callable(fn)}
+    assert port
+    for name, fn in port.items():
+        assert inspect.signature(getattr(SqliteStore, name)) == inspect.signature(fn), name
 
 
 async def test_add_question_is_idempotent(store: SqliteStore, db_path: Path) -> None:
