@@ -20,9 +20,9 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 EXAMPLE_URL = "sqlite:///path/to/file.db"
 
-# PRAGMAs are not parameterisable, so they are fixed strings chosen here, never built from input.
+# PRAGMAs are not parameterisable, so they are fixed literal strings, never built from values.
 _COMMON_PRAGMAS = (
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA busy_timeout = 5000",  # BUSY_TIMEOUT_MS
     "PRAGMA foreign_keys = ON",
 )
 _WRITER_PRAGMAS = ("PRAGMA synchronous = FULL",)

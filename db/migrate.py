@@ -17,7 +17,7 @@ from pathlib import Path
 import aiosqlite
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_SETS_VERSION = r"PRAGMA\s+user_version\s*=\s*{n}\s*;"
+_SETS_VERSION = re.compile(r"PRAGMA\s+user_version\s*=\s*(\d+)\s*;", re.IGNORECASE)
 
 
 class MigrationError(RuntimeError):
@@ -55,8 +55,8 @@ def load_migrations(directory: Traversable | Path | None = None) -> list[Migrati
             )
         # A script that forgot to set its version would be re-applied on every start; refuse it
         # before running anything.
-        if not re.search(_SETS_VERSION.format(n=expected), migration.sql, re.IGNORECASE):
-            raise MigrationError(f"migration {migration.name} does not set PRAGMA user_version = {expected}")
+        if expected not in {int(n) for n in _SETS_VERSION.findall(migration.sql)}:
+            raise MigrationError(f"migration {migration.name} must set user_version to {expected} before its COMMIT")
     return found
 
 

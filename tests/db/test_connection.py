@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from db.connection import check_writable, open_reader, open_writer, parse_database_url
+from db.connection import BUSY_TIMEOUT_MS, check_writable, open_reader, open_writer, parse_database_url
 
 
 @pytest.mark.parametrize(
@@ -80,8 +80,17 @@ def test_check_writable_directory_nobody_can_write() -> None:
         check_writable(Path("/proc/self/q.db"))
 
 
+PRAGMAS = {
+    "journal_mode": "PRAGMA journal_mode",
+    "foreign_keys": "PRAGMA foreign_keys",
+    "busy_timeout": "PRAGMA busy_timeout",
+    "synchronous": "PRAGMA synchronous",
+    "query_only": "PRAGMA query_only",
+}
+
+
 async def _pragma(conn, name: str):
-    rows = await conn.execute_fetchall("PRAGMA " + name)  # noqa: S608 - fixed pragma names in a test
+    rows = await conn.execute_fetchall(PRAGMAS[name])
     return rows[0][0]
 
 
@@ -96,6 +105,7 @@ async def test_connection_pragmas(tmp_path: Path) -> None:
         assert await _pragma(writer, "synchronous") == 2  # FULL
         assert await _pragma(reader, "query_only") == 1
         assert writer.isolation_level is None
+        assert await _pragma(writer, "busy_timeout") == BUSY_TIMEOUT_MS
     finally:
         await reader.close()
         await writer.close()

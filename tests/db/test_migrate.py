@@ -123,7 +123,7 @@ def test_gap_in_numbering_is_refused(migrations_copy: Path) -> None:
 
 def test_script_must_set_its_version(migrations_copy: Path) -> None:
     (migrations_copy / "0002_forgot.sql").write_text("BEGIN;\nCREATE TABLE t (id INTEGER);\nCOMMIT;\n")
-    with pytest.raises(MigrationError, match="does not set PRAGMA user_version = 2"):
+    with pytest.raises(MigrationError, match="must set user_version to 2"):
         load_migrations(migrations_copy)
 
 
