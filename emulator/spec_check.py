@@ -9,6 +9,10 @@ Relaxations (everything else is checked strictly):
 - Security: openapi-core warns on the spec's `BotToken` apiKey-in-header scheme and needs the
   Authorization header; the emulator checks the token itself, so we always pass the header through.
 - `X-Audit-Log-Reason` etc. are headers openapi-core does not reject; nothing to relax there.
+- ChannelTypes: the description's enum stops at 15 (GUILD_FORUM) and lacks 16 (GUILD_MEDIA), a real
+  channel type that discord.py puts in `channel_types` of every ForumChannel-typed command option
+  ([15, 16]). We add exactly that one const to the in-memory copy (see `_relax`); nothing else
+  in the schema changes.
 - multipart/form-data bodies (file uploads) are validated as their `payload_json` JSON, because
   that is the part the description's schema describes for JSON requests.
 """
@@ -51,6 +55,15 @@ def _nonce(value) -> bool:
 FORMATS = {"snowflake": _snowflake, "nonce": _nonce}
 
 
+def _relax(raw: dict) -> None:
+    """The documented, minimal relaxations (module docstring)."""
+    ctypes = raw.get("components", {}).get("schemas", {}).get("ChannelTypes", {})
+    consts = {o.get("const") for o in ctypes.get("oneOf", [])}
+    if ctypes.get("oneOf") is not None and 16 not in consts:
+        ctypes["oneOf"].append({"title": "GUILD_MEDIA", "description": "Channel that can only contain threads, "
+                                "similar to GUILD_FORUM (missing from the description)", "const": 16})
+
+
 def _load(path: Path):
     from jsonschema_path import SchemaPath
     from openapi_core import Config, OpenAPI
@@ -60,6 +73,7 @@ def _load(path: Path):
         if key not in _cache:
             with open(path, encoding="utf-8") as f:
                 raw = json.load(f)
+            _relax(raw)
             config = Config(spec_validator_cls=None, extra_format_validators=FORMATS)
             _cache[key] = (OpenAPI(SchemaPath.from_dict(raw), config=config), raw)
         return _cache[key]
