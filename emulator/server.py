@@ -215,6 +215,9 @@ class Emulator(ActorsMixin):
             if request.headers.get("Authorization") != f"Bot {self.token}":
                 return web.Response(body=dumps({"message": "401: Unauthorized", "code": 0}), status=401,
                                     headers={"Content-Type": "application/json"})
+        resource = request.match_info.route.resource
+        if resource is not None:  # our templates use the description's parameter names
+            rec.route = resource.canonical[len(PREFIX):]
         fault = self.faults.take(request.method, path)
         if fault is not None:
             return fault
@@ -226,16 +229,12 @@ class Emulator(ActorsMixin):
             started = time.perf_counter()
             result = self.spec.check(request.method, path, request.query, body, ctype, dict(request.headers))
             rec.elapsed_spec_ms = (time.perf_counter() - started) * 1000
-            rec.route = result.route
+            rec.route = result.route or rec.route
             if not result.ok and result.route is not None:
                 rec.spec_error = result.message
                 self.spec_violations.append(SpecViolation(request.method, path, result.route, result.message,
                                                           rec.json))
                 return DiscordError(400, 50035, "Invalid Form Body", result.errors or {}).response()
-        if rec.route is None:
-            match = request.match_info
-            if match.route.resource is not None:
-                rec.route = match.route.resource.canonical[len(PREFIX):]
         try:
             return await handler(request)
         except DiscordError as e:

@@ -58,6 +58,13 @@ class Harness:
             return original(event, *args, **kwargs)
 
         client.dispatch = dispatch
+
+        async def no_identify_wait(shard_id, *, initial=False):
+            # discord.py sleeps 5 s before every non-initial IDENTIFY (Discord's identify rate
+            # limit); the emulator has none, and the wait would dominate the invalidation tests.
+            return None
+
+        client.before_identify_hook = no_identify_wait
         client._connection.dispatch = dispatch  # the state captured the bound method at construction
 
     async def start(self, timeout: float = 5.0) -> Harness:
