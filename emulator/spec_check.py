@@ -3,7 +3,8 @@
 The 1.2 MB description is parsed once per process (module cache). Validating the description itself
 (openapi-spec-validator, ~15 s) is skipped: it is Discord's published file, and that check would
 dominate every test run. Per request, openapi-core finds the operation, checks path and query
-parameters, security presence and the request body schema (validation only, no unmarshalling).
+parameters, security presence and the request body schema (validation only, no unmarshalling;
+measured 4-7 ms per request, e.g. POST messages 4.4 ms, GET history 7.1 ms; loading ~0.9 s once).
 
 Relaxations (everything else is checked strictly):
 - Security: openapi-core warns on the spec's `BotToken` apiKey-in-header scheme and needs the
