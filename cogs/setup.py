@@ -25,7 +25,14 @@ NEEDED_PERMISSIONS = {
 
 
 class Setup(commands.Cog):
-    quorum = app_commands.Group(name="quorum", description="Quorum administration", guild_only=True)
+    # Discord takes default permissions from the top-level command only, so the group carries them;
+    # each subcommand still checks at run time (server admins can override what Discord shows).
+    quorum = app_commands.Group(
+        name="quorum",
+        description="Quorum administration",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     def __init__(self, bot: commands.Bot, service: ForumService) -> None:
         self.bot = bot

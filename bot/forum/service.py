@@ -3,6 +3,8 @@ talks to the store through the ForumStore interface."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -27,6 +29,16 @@ class ForumService:
         # Settings are read on every event to know whether a channel is watched; they change only
         # through configure(), so a cache filled at start stays exact.
         self._settings: dict[int, GuildSettings] = {}
+        # Discord delivers a thread's events in order, but discord.py runs each handler as its own
+        # task: a reply can be handled while the answer it replies to is still being written. One
+        # FIFO lock per thread, taken before the first await, keeps each thread's events in order.
+        self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _in_order(self, thread_id: int) -> asyncio.Lock:
+        lock = self._thread_locks.get(thread_id)
+        if lock is None:
+            lock = self._thread_locks[thread_id] = asyncio.Lock()
+        return lock
 
     async def load(self) -> None:
         self._settings = {s.guild_id: s for s in await self.store.all_settings()}
@@ -70,6 +82,10 @@ class ForumService:
     # ----- mirroring Discord -------------------------------------------------------------------
     async def thread_created(self, thread: ThreadInfo) -> bool:
         """A thread appeared; in a watched channel it is a question. Its starter arrives separately."""
+        async with self._in_order(thread.id):
+            return await self._add_question(thread)
+
+    async def _add_question(self, thread: ThreadInfo) -> bool:
         if not self.is_watched(thread.guild_id, thread.parent_id) or thread.owner_id is None:
             return False
         question = Question(
@@ -87,12 +103,15 @@ class ForumService:
         """Mirror a message of a question thread as the question's body, an answer or a reply."""
         if thread is None or not rules.counts_as_post(message):
             return False
+        async with self._in_order(thread.id):
+            return await self._add_post(message, thread)
+
+    async def _add_post(self, message: MessageInfo, thread: ThreadInfo) -> bool:
         question = await self.store.get_question(thread.id)
         if question is None:
-            # The thread's own event was missed (the bot was down, or events crossed): the message
-            # is enough to know the question exists.
-            if not await self.thread_created(thread):
-                return False
+            # The thread's own event was missed (the bot was down): the message is enough to know
+            # the question exists.
+            await self._add_question(thread)
             question = await self.store.get_question(thread.id)
             if question is None:
                 return False

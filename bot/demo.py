@@ -1,0 +1,112 @@
+"""`quorum demo`: the real bot against the bundled emulator, a scripted thread, the forum printed.
+
+Nothing here is faked: the emulator speaks Discord's REST API and gateway on 127.0.0.1, the bot is
+the same QuorumApp `quorum run` starts, and what is printed is read back from its store after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.app import QuorumApp
+from bot.config import Settings
+from bot.forum.text import thread_as_text
+from emulator import Emulator
+from emulator.spec_check import default_spec_path
+
+QUESTION_TITLE = "How do I keep my bot's data when it restarts?"
+QUESTION_BODY = "My discord.py bot keeps scores in a dict, and every restart wipes them. What should I use?"
+SCRIPT = [
+    ("carol", None, "Use a database. SQLite with aiosqlite is plenty for one server and needs no setup."),
+    ("dave", None, "Pickle the dict to a file when the bot shuts down, and load it at start."),
+    ("bob", "carol", "Does SQLite survive the bot crashing in the middle of a write?"),
+    ("carol", "bob", "Yes: a transaction is either committed or not there at all. Turn on WAL mode."),
+    ("dave", "carol", "Fair, pickling loses everything since the last clean shutdown."),
+]
+
+
+async def run_demo() -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice libraries are not needed
+    started = time.monotonic()
+    emulator = Emulator(spec_path=default_spec_path())
+    await emulator.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="quorum-demo-") as tmp:
+            settings = Settings(
+                token=emulator.token, database_url=f"sqlite:///{Path(tmp) / 'demo.db'}", api_base=emulator.api_base
+            )
+            await play(emulator, settings)
+    finally:
+        await emulator.stop()
+    checked = "checked against" if emulator.spec_checked else "not checked (not found):"
+    checked += " Discord's API description"
+    say(f"\nDone in {time.monotonic() - started:.1f} s; {len(emulator.requests)} REST requests by the bot, {checked}.")
+    return 0 if not emulator.spec_violations else 1
+
+
+async def play(emulator: Emulator, settings: Settings) -> None:
+    world = emulator.world
+    member = {name: world.members[name].id for name in ("alice", "bob", "carol", "dave")}
+    names = {uid: name for name, uid in member.items()}
+
+    say(f"Emulator on {emulator.api_base}; starting the bot.")
+    app = QuorumApp(settings)
+    await app.start()
+    await app.wait_until_ready()
+    assert app.bot is not None
+    service = app.bot.service
+
+    say("alice (admin): /quorum setup channel:#questions moderator_role:@Moderator")
+    setup = await emulator.invoke_slash(
+        member["alice"],
+        world.text_channel_id,
+        "quorum setup",
+        {"channel": world.forum_channel_id, "moderator_role": world.moderator_role_id},
+    )
+    await setup.wait_response()
+
+    say(f"bob opens a forum post: {QUESTION_TITLE!r}")
+    thread = await emulator.create_forum_post(member["bob"], QUESTION_TITLE, QUESTION_BODY)
+    thread_id = int(thread["id"])
+    posted: dict[str, int] = {}
+    for author, reply_to, text in SCRIPT:
+        target = posted.get(reply_to) if reply_to else None
+        message = await emulator.post_message(member[author], thread_id, text, reply_to=target)
+        posted[author] = int(message["id"])
+        say(f"{author} {'replies to ' + reply_to if reply_to else 'answers'}: {text[:60]}...")
+
+    await until(lambda: _post_count(service, thread_id), 1 + len(SCRIPT))
+
+    say("Restarting the bot: what follows is read back from its database.\n")
+    await app.close()
+    app = QuorumApp(settings)
+    await app.start()
+    await app.wait_until_ready()
+    assert app.bot is not None
+    view = await app.bot.service.thread_view(thread_id)
+    assert view is not None
+    say(thread_as_text(view, lambda uid: names.get(uid, str(uid))))
+    await app.close()
+
+
+async def _post_count(service, thread_id: int) -> int:
+    return len(await service.store.question_posts(thread_id))
+
+
+async def until(count: Callable[[], Awaitable[int]], expected: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (got := await count()) < expected:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the bot mirrored {got} of {expected} posts")
+        await asyncio.sleep(0.05)
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stdout, flush=True)
