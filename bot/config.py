@@ -7,13 +7,13 @@ is never part of any message.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from db import connection as db_connection
 
 DEFAULT_DATABASE_URL = "sqlite:///quorum.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -80,43 +80,17 @@ def check_token(token: str, *, custom_api: bool) -> None:
 
 
 def parse_database_url(url: str) -> Path:
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        raise ConfigError(f"DATABASE_URL {url!r} is not a URL; expected sqlite:///path/to/file.db")
-    if scheme == "sqlite":
-        if not rest.startswith("/") or rest == "/":
-            raise ConfigError(
-                f"DATABASE_URL {url!r} is malformed; expected sqlite:///relative.db or sqlite:////absolute.db"
-            )
-        return Path(rest[1:])
-    if scheme in ("postgres", "postgresql"):
-        raise ConfigError("DATABASE_URL: PostgreSQL is not supported yet; use sqlite:///path/to/file.db")
-    raise ConfigError(f"DATABASE_URL scheme {scheme!r} is not supported; use sqlite:///path/to/file.db")
+    try:
+        return db_connection.parse_database_url(url)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def check_writable(path: Path) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    if path.exists():
-        if path.is_dir():
-            raise ConfigError(f"DATABASE_URL points at a directory, not a file: {path}")
-        if not _can_write(path):
-            raise ConfigError(f"The database file {path} is not writable.")
-        return
-    if not directory.is_dir():
-        raise ConfigError(f"The database directory {directory} does not exist; create it or change DATABASE_URL.")
-    if not _can_write(directory):
-        raise ConfigError(f"The database directory {directory} is not writable.")
-
-
-def _can_write(path: Path) -> bool:
-    """Try it rather than trust permission bits: root ignores them, read-only mounts don't."""
-    directory = path if path.is_dir() else path.parent
     try:
-        with tempfile.TemporaryFile(dir=directory or "."):
-            pass
-    except OSError:
-        return False
-    return path.is_dir() or os.access(path, os.W_OK)
+        db_connection.check_writable(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
