@@ -19,21 +19,23 @@ T = TypeVar("T")
 
 
 class BotHarness:
-    def __init__(self, emulator: Emulator, database: Path) -> None:
+    def __init__(self, emulator: Emulator, database: Path, **overrides: object) -> None:
         self.emulator = emulator
         self.database = database
+        self.overrides = overrides  # Settings fields to set differently from the defaults below
         self.app: QuorumApp | None = None
         self.starts = 0
 
     @property
     def settings(self) -> Settings:
         # No gateway URL: the bot asks the API for it, as with any Discord-compatible server.
-        return Settings(
-            token=self.emulator.token,
-            database_url=f"sqlite:///{self.database}",
-            api_base=self.emulator.api_base,
-            log_level="DEBUG",
-        )
+        defaults: dict = {
+            "token": self.emulator.token,
+            "database_url": f"sqlite:///{self.database}",
+            "api_base": self.emulator.api_base,
+            "log_level": "DEBUG",
+        }
+        return Settings(**{**defaults, **self.overrides})
 
     async def start(self) -> QuorumBot:
         self.app = QuorumApp(self.settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.forum.models import PostKind
-from tests.harness import eventually
+from tests.harness import BotHarness, eventually
 
 
 async def setup_forum(emulator, **options):
@@ -82,3 +82,23 @@ async def test_posts_outside_the_watched_channel_are_not_questions(emulator, quo
     marker = await emulator.create_forum_post(bob, "After setup", "Watched.")
     await eventually(lambda: quorum.store.get_question(int(marker["id"])))
     assert await quorum.store.get_question(int(thread["id"])) is None
+
+
+async def test_the_token_never_reaches_the_log(emulator, quorum, caplog):
+    caplog.set_level("DEBUG")
+    await quorum.restart()  # login, gateway discovery, IDENTIFY: everything that handles the token
+    await setup_forum(emulator)
+    thread = await emulator.create_forum_post(emulator.world.members["bob"].id, "Title", "Body")
+    await eventually(lambda: quorum.store.question_posts(int(thread["id"])))
+    assert caplog.records, "the bot logged nothing at DEBUG: the check would prove nothing"
+    assert emulator.token not in caplog.text
+
+
+async def test_an_explicit_gateway_url_is_used_as_given(emulator, tmp_path):
+    harness = BotHarness(emulator, tmp_path / "q.db", gateway_url=emulator.gateway_url)
+    try:
+        await harness.start()
+        assert not emulator.requests_to("GET", "/gateway/bot")
+        assert emulator.gateway_stats.identifies == 1
+    finally:
+        await harness.stop()

@@ -1,0 +1,92 @@
+"""`quorum demo` and `quorum export` as a newcomer runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.harness import eventually
+from tests.test_first_slice import setup_forum
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_quorum(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_URL"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_demo_runs_without_a_token_and_prints_the_thread(tmp_path):
+    result = run_quorum("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Q: How do I keep my bot's data when it restarts?" in out
+    assert "Answers and Replies (2)" in out
+    # bob's reply to carol's answer and the replies to that reply all nest under carol's answer.
+    carol_answer = out.index("• carol")
+    dave_answer = out.index("• dave")
+    assert out.count("↳") == 3
+    assert all(carol_answer < i < dave_answer for i in _positions(out, "↳"))
+    assert "checked against Discord's API description" in out or "not checked" in out
+    assert list(tmp_path.iterdir()) == [], "the demo leaves no files behind"
+
+
+def _positions(text: str, needle: str) -> list[int]:
+    out, start = [], 0
+    while (i := text.find(needle, start)) >= 0:
+        out.append(i)
+        start = i + 1
+    return out
+
+
+async def test_export_prints_the_stored_forum(emulator, quorum, tmp_path):
+    world = emulator.world
+    await setup_forum(emulator)
+    bob, carol, dave = (world.members[n].id for n in ("bob", "carol", "dave"))
+    thread = await emulator.create_forum_post(bob, "Export me", "Question body")
+    tid = int(thread["id"])
+    answer = await emulator.post_message(carol, tid, "An answer")
+    reply = await emulator.post_message(dave, tid, "A reply", reply_to=int(answer["id"]))
+    await eventually(lambda: _count(quorum, tid, 3))
+    await quorum.stop()
+
+    out = tmp_path / "forum.json"
+    env = {"DATABASE_URL": f"sqlite:///{quorum.database}"}
+    result = run_quorum("export", "--guild", str(world.guild_id), "--out", str(out), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert data["guild_id"] == str(world.guild_id)
+    [question] = data["questions"]
+    assert question["id"] == str(tid) and question["title"] == "Export me" and question["body"] == "Question body"
+    assert question["author_id"] == str(bob) and question["status"] == "open"
+    assert question["accepted_answer_id"] is None
+    [exported_answer] = question["answers"]
+    assert exported_answer["id"] == answer["id"] and exported_answer["accepted"] is False
+    assert [r["id"] for r in exported_answer["replies"]] == [reply["id"]]
+    assert {u["id"] for u in data["users"]} == {str(bob), str(carol), str(dave)}
+    assert all(u["reputation"] == 1 for u in data["users"])
+
+    everything = run_quorum("export", cwd=tmp_path, env=env)
+    assert everything.returncode == 0, everything.stderr
+    assert [g["guild_id"] for g in json.loads(everything.stdout)] == [str(world.guild_id)]
+
+
+async def _count(quorum, thread_id: int, expected: int) -> bool:
+    return len(await quorum.store.question_posts(thread_id)) == expected
+
+
+def test_export_without_a_database_exits_2(tmp_path):
+    result = run_quorum("export", cwd=tmp_path, env={"DATABASE_URL": f"sqlite:///{tmp_path}/none.db"})
+    assert result.returncode == 2
+    assert "no database" in result.stderr
