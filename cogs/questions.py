@@ -1,4 +1,5 @@
-"""Mirrors questions and their posts: threads in the watched channel, and the messages in them."""
+"""Mirrors questions and their posts: threads in the watched channel, and the messages in them,
+with their edits, renames and deletions."""
 
 from __future__ import annotations
 
@@ -14,23 +15,66 @@ log = logging.getLogger(__name__)
 
 
 class Questions(commands.Cog):
-    def __init__(self, service: ForumService) -> None:
+    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+        self.bot = bot
         self.service = service
+        self._warned_no_content = False
+
+    def _watched_thread(self, channel: object) -> discord.Thread | None:
+        if isinstance(channel, discord.Thread) and self.service.is_watched(channel.guild.id, channel.parent_id):
+            return channel
+        return None
+
+    def _content_readable(self) -> bool:
+        """Without the MESSAGE_CONTENT intent every answer would be mirrored empty: mirror nothing."""
+        if getattr(self.bot, "message_content_granted", True):
+            return True
+        if not self._warned_no_content:
+            self._warned_no_content = True
+            log.warning("Not mirroring messages: the MESSAGE_CONTENT intent is not granted (see /quorum setup).")
+        return False
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
+        if thread.owner_id == self.bot.user.id:  # type: ignore[union-attr]
+            return  # /ask made it and records the question with its asker
         if await self.service.thread_created(thread_info(thread)):
             log.info("Question %s: %r", thread.id, thread.name)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or not isinstance(message.channel, discord.Thread):
-            return
-        thread = message.channel
-        if not self.service.is_watched(message.guild.id, thread.parent_id):
+        thread = self._watched_thread(message.channel)
+        if thread is None or not self._content_readable():
             return
         await self.service.message_created(message_info(message), thread_info(thread))
 
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        message = payload.message
+        thread = self._watched_thread(message.channel)
+        # Embeds resolving or a pin toggling also send MESSAGE_UPDATE; only a text edit has edited_at.
+        if thread is None or message.edited_at is None or not self._content_readable():
+            return
+        await self.service.message_edited(message_info(message), thread_info(thread), message.edited_at)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.service.messages_deleted(payload.channel_id, [payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self.service.messages_deleted(payload.channel_id, sorted(payload.message_ids))
+
+    @commands.Cog.listener()
+    async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
+        name = payload.data.get("name")
+        if name is not None and await self.service.question(payload.thread_id) is not None:
+            await self.service.thread_renamed(payload.thread_id, name)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        await self.service.thread_deleted(payload.thread_id)
+
 
 async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Questions(bot.service))  # type: ignore[attr-defined]
+    await bot.add_cog(Questions(bot, bot.service))  # type: ignore[attr-defined]

@@ -109,6 +109,7 @@ def question_from_row(r: sqlite3.Row) -> Question:
         accepted_answer_id=r["accepted_answer_id"],
         tags=tuple(json.loads(r["tags"])),
         score=r["score"],
+        deleted_at=opt_dt(r["deleted_at"]),
     )
 
 

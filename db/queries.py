@@ -36,22 +36,28 @@ ON CONFLICT (id) DO NOTHING
 """
 
 GET_QUESTION = """
-SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at
+SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
+       deleted_at
 FROM questions WHERE id = ?
 """
+# Deleted threads are kept for their history but are no longer part of the forum.
 LIST_QUESTIONS = """
-SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at
-FROM questions WHERE guild_id = ? ORDER BY created_at, id
+SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
+       deleted_at
+FROM questions WHERE guild_id = ? AND deleted_at IS NULL ORDER BY created_at, id
 """
+
+SOFT_DELETE_QUESTION = "UPDATE questions SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NULL"
+SOFT_DELETE_QUESTION_POSTS = "UPDATE posts SET deleted_at = ?1 WHERE question_id = ?2 AND deleted_at IS NULL"
 
 # The starter post may arrive after its thread: remember it, but never replace a known starter.
 SET_STARTER_IF_UNKNOWN = "UPDATE questions SET starter_id = ? WHERE id = ? AND starter_id IS NULL"
 
-# A rename applies only if the title changed and is newer than the latest known title revision.
+# A rename applies only if the title changed and is not older than the latest known title revision.
 RENAME_QUESTION = """
 UPDATE questions SET title = ?1, updated_at = max(updated_at, ?2)
 WHERE id = ?3 AND title IS NOT ?1
-  AND ?2 > coalesce((SELECT max(at) FROM revisions WHERE post_id = ?3 AND field = 'title'), created_at)
+  AND ?2 >= coalesce((SELECT max(at) FROM revisions WHERE post_id = ?3 AND field = 'title'), created_at)
 """
 
 # -- posts
@@ -80,11 +86,12 @@ SELECT id, question_id, guild_id, kind, parent_id, reply_to_id, author_id, body,
 FROM posts WHERE question_id = ? ORDER BY created_at, id
 """
 
-# An edit applies only if the text changed and is newer than the post's latest known version, so a
-# late-delivered older edit never overwrites a newer one.
+# An edit applies only if the text changed and is not older than the post's latest known version, so
+# a late-delivered older edit never overwrites a newer one. Times are kept to the millisecond: two
+# edits within one millisecond both apply, in the order they arrive.
 EDIT_POST = """
 UPDATE posts SET body = ?1, edited_at = ?2
-WHERE id = ?3 AND body IS NOT ?1 AND ?2 > coalesce(edited_at, created_at)
+WHERE id = ?3 AND body IS NOT ?1 AND ?2 >= coalesce(edited_at, created_at)
 """
 
 SOFT_DELETE_POST = "UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL"

@@ -114,6 +114,10 @@ class SqliteStore:
         """A rename is a revision of the title (under the thread id); same ordering rule as edit_post."""
         return await self.writer.run_sync(partial(_rename_question, thread_id, title, editor_id, cv.to_ms(at)))
 
+    async def delete_question(self, thread_id: int, at: datetime) -> bool:
+        """The thread was deleted: soft-delete the question and every post in it."""
+        return await self.writer.run_sync(partial(_delete_question, thread_id, cv.to_ms(at)))
+
     async def revisions(self, post_id: int) -> list[Revision]:
         """Oldest first; for a question, title revisions are stored under its thread id."""
         return [cv.revision_from_row(r) for r in await self._fetchall(q.REVISIONS, (post_id,))]
@@ -214,6 +218,13 @@ def _edit_post(post_id: int, body: str, editor_id: int | None, at: int, conn: sq
     if conn.execute(q.EDIT_POST, (body, at, post_id)).rowcount == 0:
         return False  # unknown post, same text, or an older view of it
     conn.execute(q.INSERT_NEXT_REVISION, (post_id, "body", body, editor_id, at))
+    return True
+
+
+def _delete_question(thread_id: int, at: int, conn: sqlite3.Connection) -> bool:
+    if conn.execute(q.SOFT_DELETE_QUESTION, (at, thread_id)).rowcount == 0:
+        return False
+    conn.execute(q.SOFT_DELETE_QUESTION_POSTS, (at, thread_id))
     return True
 
 

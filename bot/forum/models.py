@@ -72,6 +72,7 @@ class Question:
     accepted_answer_id: int | None = None
     tags: tuple[str, ...] = ()
     score: int = 0
+    deleted_at: datetime | None = None  # the thread was deleted; kept for its history
 
 
 @dataclass(frozen=True, slots=True)

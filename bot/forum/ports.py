@@ -36,14 +36,17 @@ class ForumStore(Protocol):
         """All posts of a thread (starter, answers, replies), oldest first."""
 
     async def edit_post(self, post_id: int, body: str, editor_id: int | None, at: datetime) -> bool:
-        """Record a new body as a revision. Ignored (False) when the text is unchanged or `at` is not
-        newer than the post's latest known edit, so an older view never overwrites a newer one."""
+        """Record a new body as a revision. Ignored (False) when the text is unchanged or `at` is older
+        than the post's latest known edit, so an older view never overwrites a newer one."""
 
     async def delete_post(self, post_id: int, at: datetime) -> bool:
         """Soft delete: the post stays with its history; False if unknown or already deleted."""
 
     async def rename_question(self, thread_id: int, title: str, editor_id: int | None, at: datetime) -> bool:
         """A thread rename is a revision of the title; same ordering rule as edit_post."""
+
+    async def delete_question(self, thread_id: int, at: datetime) -> bool:
+        """The thread was deleted: soft-delete the question and every post in it."""
 
     async def revisions(self, post_id: int) -> list[Revision]:
         """Oldest first. For a question, title revisions are stored under its thread id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from .events import MessageInfo
@@ -59,3 +60,14 @@ def build_thread_view(question: Question, posts: list[Post]) -> ThreadView:
         ],
         comments=replies.get(body.id, []) if body else [],
     )
+
+
+def is_moderator(role_ids: Iterable[int], moderator_role_id: int | None, *, manage_threads: bool) -> bool:
+    """A moderator holds the guild's configured moderator role, or Discord's Manage Threads permission
+    (which administrators have implicitly), so a guild that never configured a role still has some."""
+    return manage_threads or (moderator_role_id is not None and moderator_role_id in set(role_ids))
+
+
+def can_see_deleted(post: Post, *, moderator: bool) -> bool:
+    """What a deleted post said stays in its history, but only moderators may read it."""
+    return post.deleted_at is None or moderator

@@ -16,6 +16,7 @@ from .models import GuildSettings, Post, PostKind, Question, ThreadView
 from .ports import ForumStore
 
 MAX_TITLE = 100  # Discord's limit for a thread name
+RECENT_DELETES_KEPT = 10_000
 
 
 def utcnow() -> datetime:
@@ -33,6 +34,8 @@ class ForumService:
         # task: a reply can be handled while the answer it replies to is still being written. One
         # FIFO lock per thread, taken before the first await, keeps each thread's events in order.
         self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Message ids whose delete arrived lately (insertion-ordered, oldest dropped first).
+        self._recently_deleted: dict[int, None] = {}
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
@@ -133,6 +136,46 @@ class ForumService:
             attachments=message.attachments,
         )
         return await self.store.add_post(post)
+
+    async def message_edited(self, message: MessageInfo, thread: ThreadInfo | None, edited_at: datetime) -> bool:
+        """A new text is a revision by its author (only authors can edit a message on Discord)."""
+        if thread is None or not rules.counts_as_post(message):
+            return False
+        async with self._in_order(thread.id):
+            if await self.store.get_post(message.id) is None:
+                # Its creation was missed (the bot was down): the edit carries the whole message.
+                return await self._add_post(message, thread)
+            return await self.store.edit_post(message.id, message.content, message.author_id, edited_at)
+
+    async def messages_deleted(self, thread_id: int, message_ids: list[int]) -> int:
+        """Soft-delete posts (single and bulk deletes). Returns how many posts were deleted."""
+        at = self.clock()
+        deleted = 0
+        async with self._in_order(thread_id):
+            for message_id in message_ids:
+                self._remember_deleted(message_id)
+                if message_id == thread_id:
+                    continue  # a forum post's starter goes with its thread: see thread_deleted
+                deleted += await self.store.delete_post(message_id, at)
+        return deleted
+
+    def _remember_deleted(self, message_id: int) -> None:
+        self._recently_deleted[message_id] = None
+        if len(self._recently_deleted) > RECENT_DELETES_KEPT:
+            del self._recently_deleted[next(iter(self._recently_deleted))]
+
+    def was_deleted(self, message_id: int) -> bool:
+        """Whether a delete for this message arrived lately, even if it was not a known post: a
+        catch-up that read the message before it was deleted must not bring it back."""
+        return message_id in self._recently_deleted
+
+    async def thread_renamed(self, thread_id: int, name: str) -> bool:
+        async with self._in_order(thread_id):
+            return await self.store.rename_question(thread_id, name[:MAX_TITLE], None, self.clock())
+
+    async def thread_deleted(self, thread_id: int) -> bool:
+        async with self._in_order(thread_id):
+            return await self.store.delete_question(thread_id, self.clock())
 
     # ----- reading -----------------------------------------------------------------------------
     async def question(self, thread_id: int) -> Question | None:

@@ -74,23 +74,24 @@ async def test_reopening_is_a_noop(db_path: Path) -> None:
 
 async def test_broken_migration_rolls_back_whole(db_path: Path, migrations_copy: Path) -> None:
     await _migrate(db_path, migrations_copy)
-    (migrations_copy / "0002_broken.sql").write_text(
+    broken = migrations_copy / f"{LATEST + 1:04d}_broken.sql"
+    broken.write_text(
         "BEGIN;\n"
         "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\n"
         "INSERT INTO half_done (id) VALUES (1);\n"
         "ALTER TABLE no_such_table ADD COLUMN x INTEGER;\n"
-        "PRAGMA user_version = 2;\n"
+        f"PRAGMA user_version = {LATEST + 1};\n"
         "COMMIT;\n"
     )
-    with pytest.raises(MigrationError, match=r"0002_broken\.sql.*no_such_table.*left at version 1"):
+    with pytest.raises(MigrationError, match=rf"{broken.name}.*no_such_table.*left at version {LATEST}"):
         await _migrate(db_path, migrations_copy)
-    assert _user_version(db_path) == 1
+    assert _user_version(db_path) == LATEST
     assert "half_done" not in _tables(db_path)
     # The database still works, and the fixed migration then applies.
-    (migrations_copy / "0002_broken.sql").write_text(
-        "BEGIN;\nCREATE TABLE half_done (id INTEGER PRIMARY KEY);\nPRAGMA user_version = 2;\nCOMMIT;\n"
+    broken.write_text(
+        f"BEGIN;\nCREATE TABLE half_done (id INTEGER PRIMARY KEY);\nPRAGMA user_version = {LATEST + 1};\nCOMMIT;\n"
     )
-    assert await _migrate(db_path, migrations_copy) == 2
+    assert await _migrate(db_path, migrations_copy) == LATEST + 1
     assert "half_done" in _tables(db_path)
 
 
@@ -116,14 +117,16 @@ async def test_newer_database_is_refused(db_path: Path) -> None:
 
 
 def test_gap_in_numbering_is_refused(migrations_copy: Path) -> None:
-    (migrations_copy / "0003_skip.sql").write_text("BEGIN;\nPRAGMA user_version = 3;\nCOMMIT;\n")
-    with pytest.raises(MigrationError, match="0003_skip.sql"):
+    skip = LATEST + 2
+    (migrations_copy / f"{skip:04d}_skip.sql").write_text(f"BEGIN;\nPRAGMA user_version = {skip};\nCOMMIT;\n")
+    with pytest.raises(MigrationError, match=f"{skip:04d}_skip.sql"):
         load_migrations(migrations_copy)
 
 
 def test_script_must_set_its_version(migrations_copy: Path) -> None:
-    (migrations_copy / "0002_forgot.sql").write_text("BEGIN;\nCREATE TABLE t (id INTEGER);\nCOMMIT;\n")
-    with pytest.raises(MigrationError, match="must set user_version to 2"):
+    forgot = LATEST + 1
+    (migrations_copy / f"{forgot:04d}_forgot.sql").write_text("BEGIN;\nCREATE TABLE t (id INTEGER);\nCOMMIT;\n")
+    with pytest.raises(MigrationError, match=f"must set user_version to {forgot}"):
         load_migrations(migrations_copy)
 
 

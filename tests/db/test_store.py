@@ -121,7 +121,7 @@ async def test_edit_ordering_rule(store: SqliteStore) -> None:
     t1, t2, t3 = (T0 + timedelta(minutes=m) for m in (1, 2, 3))
     assert await store.edit_post(3000, "second", ANSWERER, t2) is True
     assert await store.edit_post(3000, "late older view", ANSWERER, t1) is False  # older than latest edit
-    assert await store.edit_post(3000, "same time", ANSWERER, t2) is False  # not newer
+    assert await store.edit_post(3000, "second", ANSWERER, t2) is False  # the same edit replayed
     assert await store.edit_post(3000, "second", ANSWERER, t3) is False  # unchanged text
     assert await store.edit_post(3000, "before creation", ANSWERER, T0 - timedelta(1)) is False
     assert await store.edit_post(9999, "unknown", ANSWERER, t3) is False
