@@ -1,0 +1,217 @@
+"""/question and /history: reading the forum. Resolves what the member named, asks the service for the
+read model, renders it (cogs/render.py) and pages it with buttons that outlive a restart."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.forum import rules
+from bot.forum.errors import BadInput, NotAllowed, NotFound
+from bot.forum.models import Post, PostKind, Question, Revision
+from bot.forum.service import ForumService
+from cogs import render
+from cogs.links import Ref, parse_ref
+from cogs.render import Rendered, Subject
+
+NO_PINGS = discord.AllowedMentions.none()
+QUESTION_VIEW, HISTORY_VIEW = "q", "h"
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    # Everything a click needs is in the custom_id, so the buttons work on messages sent before a
+    # restart: which view, of what, which page this button leads to, and who may turn the pages.
+    template=r"quorum:page:(?P<kind>[qh]):(?P<target>[0-9]{1,20}):(?P<page>[0-9]{1,5}):(?P<owner>[0-9]{1,20})",
+):
+    def __init__(self, kind: str, target: int, page: int, owner: int, *, label: str = "▶", disabled: bool = False):
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"quorum:page:{kind}:{target}:{page}:{owner}",
+            )
+        )
+        self.kind, self.target, self.page, self.owner = kind, target, page, owner
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PageButton:
+        return cls(match["kind"], int(match["target"]), int(match["page"]), int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            if interaction.user.id != self.owner:
+                # A public page is shared: turning it would turn it for everyone reading along.
+                raise NotAllowed(f"These pages belong to <@{self.owner}>. Run `/question` to get your own.")
+            cog = interaction.client.get_cog(Reading.__cog_name__)
+            if not isinstance(cog, Reading):
+                raise NotFound("Reading is switched off right now.")
+            rendered = await cog.render(interaction, self.kind, self.target, self.page)
+            await interaction.response.edit_message(
+                embed=rendered.embed, view=navigation(self.kind, self.target, rendered, self.owner),
+                allowed_mentions=NO_PINGS,
+            )
+        except Exception as error:
+            # discord.py only logs what a component callback raises, and the member would see "This
+            # interaction failed": send it through the command tree's error path instead.
+            await interaction.client.tree.on_error(interaction, error)  # type: ignore[arg-type]
+
+
+def navigation(kind: str, target: int, rendered: Rendered, owner: int) -> discord.ui.View | None:
+    """◀ ▶ for a paged view; None when everything fits on one page. Each button carries the page
+    it leads to, so the two never share a custom_id."""
+    if rendered.pages <= 1:
+        return None
+    view = discord.ui.View(timeout=None)
+    first, last = rendered.page == 0, rendered.page == rendered.pages - 1
+    view.add_item(PageButton(kind, target, max(rendered.page - 1, 0), owner, label="◀", disabled=first))
+    view.add_item(PageButton(kind, target, min(rendered.page + 1, rendered.pages - 1), owner, disabled=last))
+    return view
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    subject: Subject
+    revisions: list[Revision]
+
+
+class Reading(commands.Cog):
+    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PageButton)
+
+    @app_commands.command(name="question", description="Show a question with its answers and replies")
+    @app_commands.describe(
+        question="A link to the question or one of its posts, or an id (default: the thread you are in)",
+        public="Post the page in the channel for everyone instead of only for you",
+    )
+    @app_commands.guild_only()
+    async def question(self, interaction: discord.Interaction, question: str | None = None, public: bool = False):
+        if question is None:
+            ref = Ref(id=interaction.channel_id or 0, channel_id=interaction.channel_id)
+            thread = await self._question(ref, _guild_id(interaction), here=True)
+        else:
+            thread = await self._question(parse_ref(question), _guild_id(interaction))
+        rendered = await self.render(interaction, QUESTION_VIEW, thread.id, 0)
+        await self._send(interaction, QUESTION_VIEW, thread.id, rendered, public=public)
+
+    @app_commands.command(name="history", description="Show every revision of a post, oldest first")
+    @app_commands.describe(message="A link to the message, or its id (a thread's id shows the question's history)")
+    @app_commands.guild_only()
+    async def history(self, interaction: discord.Interaction, message: str) -> None:
+        history = await self._history(parse_ref(message), _guild_id(interaction))
+        self._check_may_read(interaction, history.subject)
+        rendered = render.history_page(history.subject, history.revisions, 0)
+        await self._send(interaction, HISTORY_VIEW, history.subject.post_id, rendered, public=False)
+
+    async def render(self, interaction: discord.Interaction, kind: str, target: int, page: int) -> Rendered:
+        """Page `page` of a view, checked again at every click: the post may have been deleted or
+        the member's roles changed since the message was sent."""
+        guild_id = _guild_id(interaction)
+        if kind == QUESTION_VIEW:
+            view = await self.service.thread_view(target)
+            if view is None or view.question.guild_id != guild_id or view.question.deleted_at is not None:
+                raise NotFound("That question no longer exists.")
+            return render.thread_page(view, page)
+        history = await self._history(Ref(id=target), guild_id)
+        self._check_may_read(interaction, history.subject)
+        return render.history_page(history.subject, history.revisions, page)
+
+    async def _send(self, interaction: discord.Interaction, kind: str, target: int, rendered: Rendered, *,
+                    public: bool) -> None:  # fmt: skip
+        view = navigation(kind, target, rendered, interaction.user.id)
+        extra = {"view": view} if view is not None else {}
+        await interaction.response.send_message(
+            embed=rendered.embed, ephemeral=not public, allowed_mentions=NO_PINGS, **extra
+        )
+
+    # ----- resolving what the member named ---------------------------------------------------
+
+    async def _question(self, ref: Ref, guild_id: int, *, here: bool = False) -> Question:
+        _same_guild(ref, guild_id)
+        question = await self.service.question(ref.channel_id or ref.id)
+        if question is None and ref.channel_id is None:
+            # A bare id may name any post of the thread, not only the thread itself.
+            post = await self._post(ref.id)
+            question = await self.service.question(post.question_id) if post else None
+        if question is not None and question.guild_id == guild_id and question.deleted_at is not None:
+            raise NotFound("That question was deleted.")
+        if question is None or question.guild_id != guild_id:
+            if here:
+                raise BadInput(
+                    "This channel is not a question thread. Run `/question` inside one, or give a link or an id."
+                )
+            if ref.is_message_link:
+                raise NotFound("That message is not in a question thread.")
+            raise NotFound("That is not a question I know in this server: give a question's link or id.")
+        return question
+
+    async def _history(self, ref: Ref, guild_id: int) -> History:
+        _same_guild(ref, guild_id)
+        post = await self._post(ref.id)
+        question = await self.service.question(post.question_id if post else ref.id)
+        if question is None or question.guild_id != guild_id:
+            raise NotFound("I know no post with that id in this server.")
+        if post is None and question.starter_id is not None:
+            post = await self._post(question.starter_id)  # a thread id stands for its question
+        revisions = await self._revisions(post.id) if post else []
+        if post is None or (post.kind is PostKind.QUESTION and post.id != question.id):
+            # The title's revisions live under the thread id; an /ask question's starter has its own.
+            revisions += [r for r in await self._revisions(question.id) if r.field == "title"]
+        revisions.sort(key=lambda r: (r.at, r.field, r.number))
+        if not revisions:
+            raise NotFound("That post has no recorded history.")
+        subject = Subject(
+            guild_id=guild_id,
+            question_id=question.id,
+            post_id=post.id if post else question.id,
+            kind=post.kind if post else PostKind.QUESTION,
+            author_id=post.author_id if post else question.author_id,
+            title=question.title,
+            # Deleting a thread deletes everything in it, starter included.
+            deleted_at=(post.deleted_at if post else None) or question.deleted_at,
+        )
+        return History(subject, revisions)
+
+    def _check_may_read(self, interaction: discord.Interaction, subject: Subject) -> None:
+        if subject.deleted_at is None:
+            return
+        roles = [role.id for role in getattr(interaction.user, "roles", ())]
+        moderator_role = self.service.settings(_guild_id(interaction)).moderator_role_id
+        if not rules.is_moderator(roles, moderator_role, manage_threads=interaction.permissions.manage_threads):
+            raise NotAllowed("That post was deleted.")
+
+    # The service has no single-post or revision reads yet; they go straight to its store interface
+    # (no SQL here) until ForumService grows them.
+    async def _post(self, post_id: int) -> Post | None:
+        return await self.service.store.get_post(post_id)
+
+    async def _revisions(self, post_id: int) -> list[Revision]:
+        return list(await self.service.store.revisions(post_id))
+
+
+def _guild_id(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise BadInput("This works in a server, not in direct messages.")
+    return interaction.guild_id
+
+
+def _same_guild(ref: Ref, guild_id: int) -> None:
+    if ref.guild_id is not None and ref.guild_id != guild_id:
+        raise NotFound("That link points to another server (or a direct message); I can only show this server's.")
+
+
+async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(PageButton)
+    await bot.add_cog(Reading(bot, bot.service))  # type: ignore[attr-defined]
