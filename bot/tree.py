@@ -16,17 +16,23 @@ log = logging.getLogger(__name__)
 class QuorumTree(app_commands.CommandTree):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        if isinstance(cause, ForumError):
-            text = cause.message
-        elif isinstance(cause, app_commands.CheckFailure):
-            # Permission checks word their own refusal (see cogs/checks.py).
-            text = str(cause) or "You are not allowed to use this command."
-        else:
-            reference = secrets.token_hex(4)
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error("Command /%s failed (reference %s)", command, reference, exc_info=cause)
-            text = f"Something broke on our side. The moderators can look it up with reference `{reference}`."
-        await reply_privately(interaction, text)
+        await report_error(interaction, cause)
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """The one error path for commands, modals and buttons: a ForumError or a refused check is told
+    to the member as it is; anything else is logged with a reference the member can quote."""
+    if isinstance(error, ForumError):
+        text = error.message
+    elif isinstance(error, app_commands.CheckFailure):
+        # Permission checks word their own refusal (see cogs/checks.py).
+        text = str(error) or "You are not allowed to use this command."
+    else:
+        reference = secrets.token_hex(4)
+        what = interaction.command.qualified_name if interaction.command else f"interaction {interaction.type.name}"
+        log.error("%s failed (reference %s)", what, reference, exc_info=error)
+        text = f"Something broke on our side. The moderators can look it up with reference `{reference}`."
+    await reply_privately(interaction, text)
 
 
 async def reply_privately(interaction: discord.Interaction, text: str) -> None:

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from bot.forum.events import MessageInfo, ThreadInfo
 from bot.forum.models import Attachment
 
+# The starter of an /ask question is the bot's message; its embed names the asker by a profile
+# link, which is how the question's author is known again after a restart or in catch-up.
+ASKER_URL = "https://discord.com/users/{}"
+ASKER_URL_RE = re.compile(r"^https://discord\.com/users/(\d+)$")
+TAGS_FIELD = "Tags"
 
-def thread_info(thread: discord.Thread) -> ThreadInfo:
+
+def _own_id(guild: discord.Guild | None) -> int | None:
+    return guild.me.id if guild is not None and guild.me is not None else None
+
+
+def thread_info(thread: discord.Thread, starter: discord.Message | None = None) -> ThreadInfo:
+    """`starter`, when known, supplies the tags of an /ask question in a text channel, whose
+    threads have no tags of their own: the starter's embed lists them."""
+    owner = thread.owner_id
     tags = tuple(tag.name for tag in thread.applied_tags)
+    if owner is not None and owner == _own_id(thread.guild):
+        owner = None  # an /ask question: the asker is named by its starter, not the thread
+        if not tags and starter is not None:
+            tags = asked_tags(starter)
     return ThreadInfo(
         id=thread.id,
         guild_id=thread.guild.id,
         parent_id=thread.parent_id,
         name=thread.name,
-        owner_id=thread.owner_id,
+        owner_id=owner,
         # Threads made before 2022-01-09 carry no creation time; the snowflake always does.
         created_at=thread.created_at or discord.utils.snowflake_time(thread.id),
         tags=tags,
@@ -23,6 +42,10 @@ def thread_info(thread: discord.Thread) -> ThreadInfo:
 
 
 def message_info(message: discord.Message) -> MessageInfo:
+    if message.author.id == _own_id(message.guild) and message.id == message.channel.id:
+        asked = asked_starter_info(message, thread_id=message.channel.id)
+        if asked is not None:
+            return asked
     reference = message.reference
     reply_to = None
     if reference is not None and message.type is discord.MessageType.reply:
@@ -43,3 +66,25 @@ def message_info(message: discord.Message) -> MessageInfo:
             for a in message.attachments
         ),
     )
+
+
+def asked_starter_info(message: discord.Message, *, thread_id: int) -> MessageInfo | None:
+    """The bot's starter of an /ask question as the asker's post, or None if it is not one."""
+    embed = message.embeds[0] if message.embeds else None
+    match = ASKER_URL_RE.match(embed.author.url or "") if embed is not None else None
+    if embed is None or match is None:
+        return None
+    return MessageInfo(
+        id=message.id,
+        guild_id=message.guild.id if message.guild else 0,
+        channel_id=thread_id,
+        author_id=int(match.group(1)),
+        content=embed.description or "",
+        created_at=message.created_at,
+    )
+
+
+def asked_tags(starter: discord.Message) -> tuple[str, ...]:
+    embed = starter.embeds[0] if starter.embeds else None
+    field = next((f for f in embed.fields if f.name == TAGS_FIELD), None) if embed else None
+    return tuple(t.strip() for t in (field.value or "").split(",") if t.strip()) if field else ()

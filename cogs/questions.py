@@ -36,8 +36,7 @@ class Questions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
-        if thread.owner_id == self.bot.user.id:  # type: ignore[union-attr]
-            return  # /ask made it and records the question with its asker
+        # A thread /ask made is recorded from its starter, which names the asker (see convert.py).
         if await self.service.thread_created(thread_info(thread)):
             log.info("Question %s: %r", thread.id, thread.name)
 
@@ -46,7 +45,8 @@ class Questions(commands.Cog):
         thread = self._watched_thread(message.channel)
         if thread is None or not self._content_readable():
             return
-        await self.service.message_created(message_info(message), thread_info(thread))
+        starter = message if message.id == thread.id else None
+        await self.service.message_created(message_info(message), thread_info(thread, starter))
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

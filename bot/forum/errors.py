@@ -19,3 +19,7 @@ class NotAllowed(ForumError):
 
 class BadInput(ForumError):
     pass
+
+
+class NotConfigured(ForumError):
+    pass

@@ -10,12 +10,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from . import rules
-from .errors import BadInput
+from .asking import MAX_TITLE, Draft, check_draft, check_tags
+from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
 from .models import GuildSettings, Post, PostKind, Question, ThreadView
 from .ports import ForumStore
 
-MAX_TITLE = 100  # Discord's limit for a thread name
 RECENT_DELETES_KEPT = 10_000
 
 
@@ -82,6 +82,26 @@ class ForumService:
         self._settings[guild_id] = updated
         return updated
 
+    # ----- asking -------------------------------------------------------------------------------
+    def questions_channel_id(self, guild_id: int) -> int:
+        """The watched channel, or a NotConfigured error telling the administrator what to do."""
+        channel_id = self.settings(guild_id).forum_channel_id
+        if channel_id is None:
+            raise NotConfigured(
+                "Questions are not set up in this server yet: an administrator can run "
+                "`/quorum setup channel:#your-forum`."
+            )
+        return channel_id
+
+    @staticmethod
+    def check_question(title: str, body: str, tags: str | None, available_tags: list[str] | None) -> Draft:
+        """Validate a new question before anything is created in Discord."""
+        return check_draft(title, body, tags, available_tags)
+
+    @staticmethod
+    def check_tags(tags: str | None, available_tags: list[str] | None) -> tuple[str, ...]:
+        return check_tags(tags, available_tags)
+
     # ----- mirroring Discord -------------------------------------------------------------------
     async def thread_created(self, thread: ThreadInfo) -> bool:
         """A thread appeared; in a watched channel it is a question. Its starter arrives separately."""
@@ -112,8 +132,10 @@ class ForumService:
     async def _add_post(self, message: MessageInfo, thread: ThreadInfo) -> bool:
         question = await self.store.get_question(thread.id)
         if question is None:
-            # The thread's own event was missed (the bot was down): the message is enough to know
-            # the question exists.
+            # The thread's own event was missed (the bot was down), or the thread is one /ask made,
+            # whose asker only its starter names: the message is enough to know the question exists.
+            if thread.owner_id is None and rules.is_starter(message):
+                thread = replace(thread, owner_id=message.author_id)
             await self._add_question(thread)
             question = await self.store.get_question(thread.id)
             if question is None:
