@@ -47,9 +47,7 @@ def parse_ref(text: str) -> Ref:
         return Ref(id=channel_id, channel_id=channel_id)
     if _ID.fullmatch(text):
         return Ref(id=_snowflake(text))
-    raise BadInput(
-        "Give a message link (right-click a message -> Copy Message Link), a thread link, or an id."
-    )
+    raise BadInput("Give a message link (right-click a message -> Copy Message Link), a thread link, or an id.")
 
 
 def _snowflake(digits: str) -> int:

@@ -56,7 +56,8 @@ class PageButton(
                 raise NotFound("Reading is switched off right now.")
             rendered = await cog.render(interaction, self.kind, self.target, self.page)
             await interaction.response.edit_message(
-                embed=rendered.embed, view=navigation(self.kind, self.target, rendered, self.owner),
+                embed=rendered.embed,
+                view=navigation(self.kind, self.target, rendered, self.owner),
                 allowed_mentions=NO_PINGS,
             )
         except Exception as error:
@@ -100,9 +101,9 @@ class Reading(commands.Cog):
     async def question(self, interaction: discord.Interaction, question: str | None = None, public: bool = False):
         if question is None:
             ref = Ref(id=interaction.channel_id or 0, channel_id=interaction.channel_id)
-            thread = await self._question(ref, _guild_id(interaction), here=True)
+            thread = await self._question(interaction, ref, here=True)
         else:
-            thread = await self._question(parse_ref(question), _guild_id(interaction))
+            thread = await self._question(interaction, parse_ref(question))
         rendered = await self.render(interaction, QUESTION_VIEW, thread.id, 0)
         await self._send(interaction, QUESTION_VIEW, thread.id, rendered, public=public)
 
@@ -110,7 +111,7 @@ class Reading(commands.Cog):
     @app_commands.describe(message="A link to the message, or its id (a thread's id shows the question's history)")
     @app_commands.guild_only()
     async def history(self, interaction: discord.Interaction, message: str) -> None:
-        history = await self._history(parse_ref(message), _guild_id(interaction))
+        history = await self._history(interaction, parse_ref(message))
         self._check_may_read(interaction, history.subject)
         rendered = render.history_page(history.subject, history.revisions, 0)
         await self._send(interaction, HISTORY_VIEW, history.subject.post_id, rendered, public=False)
@@ -118,18 +119,18 @@ class Reading(commands.Cog):
     async def render(self, interaction: discord.Interaction, kind: str, target: int, page: int) -> Rendered:
         """Page `page` of a view, checked again at every click: the post may have been deleted or
         the member's roles changed since the message was sent."""
-        guild_id = _guild_id(interaction)
         if kind == QUESTION_VIEW:
             view = await self.service.thread_view(target)
-            if view is None or view.question.guild_id != guild_id or view.question.deleted_at is not None:
+            if view is None or view.question.deleted_at is not None or not _may_see(interaction, view.question):
                 raise NotFound("That question no longer exists.")
             return render.thread_page(view, page)
-        history = await self._history(Ref(id=target), guild_id)
+        history = await self._history(interaction, Ref(id=target))
         self._check_may_read(interaction, history.subject)
         return render.history_page(history.subject, history.revisions, page)
 
-    async def _send(self, interaction: discord.Interaction, kind: str, target: int, rendered: Rendered, *,
-                    public: bool) -> None:  # fmt: skip
+    async def _send(
+        self, interaction: discord.Interaction, kind: str, target: int, rendered: Rendered, *, public: bool
+    ) -> None:
         view = navigation(kind, target, rendered, interaction.user.id)
         extra = {"view": view} if view is not None else {}
         await interaction.response.send_message(
@@ -138,16 +139,19 @@ class Reading(commands.Cog):
 
     # ----- resolving what the member named ---------------------------------------------------
 
-    async def _question(self, ref: Ref, guild_id: int, *, here: bool = False) -> Question:
+    async def _question(self, interaction: discord.Interaction, ref: Ref, *, here: bool = False) -> Question:
+        guild_id = _guild_id(interaction)
         _same_guild(ref, guild_id)
         question = await self.service.question(ref.channel_id or ref.id)
         if question is None and ref.channel_id is None:
             # A bare id may name any post of the thread, not only the thread itself.
             post = await self._post(ref.id)
             question = await self.service.question(post.question_id) if post else None
-        if question is not None and question.guild_id == guild_id and question.deleted_at is not None:
+        if question is not None and not _may_see(interaction, question):
+            question = None  # said exactly as for an unknown id, so nothing leaks about hidden channels
+        if question is not None and question.deleted_at is not None:
             raise NotFound("That question was deleted.")
-        if question is None or question.guild_id != guild_id:
+        if question is None:
             if here:
                 raise BadInput(
                     "This channel is not a question thread. Run `/question` inside one, or give a link or an id."
@@ -157,11 +161,12 @@ class Reading(commands.Cog):
             raise NotFound("That is not a question I know in this server: give a question's link or id.")
         return question
 
-    async def _history(self, ref: Ref, guild_id: int) -> History:
+    async def _history(self, interaction: discord.Interaction, ref: Ref) -> History:
+        guild_id = _guild_id(interaction)
         _same_guild(ref, guild_id)
         post = await self._post(ref.id)
         question = await self.service.question(post.question_id if post else ref.id)
-        if question is None or question.guild_id != guild_id:
+        if question is None or not _may_see(interaction, question):
             raise NotFound("I know no post with that id in this server.")
         if post is None and question.starter_id is not None:
             post = await self._post(question.starter_id)  # a thread id stands for its question
@@ -205,6 +210,18 @@ def _guild_id(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
         raise BadInput("This works in a server, not in direct messages.")
     return interaction.guild_id
+
+
+def _may_see(interaction: discord.Interaction, question: Question) -> bool:
+    """Only this server's questions, and only where the member can read the channel they live in
+    (a question in a staff-only forum stays there). A channel Discord no longer has hides nothing."""
+    if question.guild_id != interaction.guild_id:
+        return False
+    channel = interaction.guild.get_channel(question.channel_id) if interaction.guild else None
+    if channel is None or not isinstance(interaction.user, discord.Member):
+        return True
+    permissions = channel.permissions_for(interaction.user)
+    return permissions.view_channel and permissions.read_message_history
 
 
 def _same_guild(ref: Ref, guild_id: int) -> None:

@@ -54,21 +54,21 @@ def clip(text: str, limit: int, more: str = ELLIPSIS) -> str:
     if dlen(text) <= limit:
         return text
     room = max(limit - dlen(more), 0)
-    out, used = [], 0
-    for ch in text:
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > room:
-            break
-        out.append(ch)
-    # A trailing backslash would escape our ellipsis instead of the character it was meant for.
-    return "".join(out).rstrip().rstrip("\\") + more
+    # Cut in UTF-16 itself; a pair of surrogates split by the cut is dropped whole by "ignore".
+    cut = text.encode("utf-16-le")[: 2 * room].decode("utf-16-le", errors="ignore")
+    cut = cut.rstrip()
+    # An odd run of backslashes at the cut ends in one that escapes nothing it was meant to.
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1]
+    return cut + more
 
 
 def excerpt(text: str, limit: int, link: str | None = None) -> str:
     """Markdown kept as written, but never able to break what follows it: a code fence the cut (or
     the author) left open is closed, and a `>>>` block quote (which would swallow the rest of the
     embed) becomes a one-line quote. Cut text ends with an ellipsis and, if given, a jump link."""
-    text = re.sub(r"(?m)^(\s*)>>> ?", r"\1> ", text.strip())
+    # Beyond `limit` characters nothing can show (a character is at least one unit): cut first.
+    text = re.sub(r"(?m)^(\s*)>>> ?", r"\1> ", text.strip()[: limit + 1])
     if dlen(_close_fences(text)) <= limit:
         return _close_fences(text)
     tail = f" [(read all)]({link})" if link else ""
@@ -83,7 +83,9 @@ def _close_fences(text: str) -> str:
 def flat(text: str, limit: int) -> str:
     """One line, markdown escaped: for replies nested under a post, where formatting would break
     the list (a code fence or heading inside a one-line excerpt)."""
-    return clip(discord.utils.escape_markdown(" ".join(text.split())), limit)
+    # Only the start can show: cut before escaping (which only lengthens), so a page of 200 answers
+    # with 20 long replies each stays cheap to render.
+    return clip(discord.utils.escape_markdown(" ".join(text.split())[: limit + 1]), limit)
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> str:
@@ -163,7 +165,7 @@ def thread_page(view: ThreadView, page: int) -> Rendered:
     # Page 1 carries the question's text, later pages only its summary: pack the first page on its
     # own budget, then the rest on theirs.
     head = pack(fields, _field_size, budget(first))[0] if fields else []
-    pages = [head, *(pack(fields[len(head):], _field_size, budget(rest)) if len(head) < len(fields) else [])]
+    pages = [head, *(pack(fields[len(head) :], _field_size, budget(rest)) if len(head) < len(fields) else [])]
     index = min(max(page, 0), len(pages) - 1)
     embed = discord.Embed(
         title=clip(q.title, TITLE_MAX),
