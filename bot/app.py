@@ -7,7 +7,7 @@ import logging
 
 import discord
 
-from bot.client import QuorumBot
+from bot.client import QuorumBot, grantable_intents
 from bot.config import Settings
 from bot.endpoints import use_api_base, use_gateway
 from bot.forum.service import ForumService
@@ -29,9 +29,25 @@ class QuorumApp:
         use_gateway(self.settings.gateway_url)
         self.store = await open_store(self.settings.database_path)
         service = ForumService(self.store)
-        self.bot = QuorumBot(settings=self.settings, store=self.store, service=service)
         try:
+            self.bot = QuorumBot(settings=self.settings, store=self.store, service=service)
             await self.bot.login(self.settings.token)
+            # Logging in told us which privileged intents the application has; the gateway would
+            # refuse the connection over any other, so start again without them (rare: a portal
+            # misconfiguration, said loudly once here and again in /quorum setup).
+            intents, missing = grantable_intents(self.bot.application_flags)
+            if missing:
+                consequence = ", and answers are not mirrored (their text would be empty)"
+                consequence = "" if intents.message_content else consequence
+                log.warning(
+                    "The application lacks the %s intent: enable it under Bot -> Privileged Gateway Intents in "
+                    "the developer portal and restart. Until then Quorum runs without it%s.",
+                    " and ".join(missing),
+                    consequence,
+                )
+                await self.bot.close()
+                self.bot = QuorumBot(settings=self.settings, store=self.store, service=service, intents=intents)
+                await self.bot.login(self.settings.token)
         except BaseException:
             await self.close()
             raise

@@ -19,18 +19,35 @@ log = logging.getLogger(__name__)
 
 COGS = ("cogs.setup", "cogs.questions", "cogs.asking", "cogs.reading")
 
-# Members of a guild Quorum needs: message content (answers are messages), reactions (votes),
-# guilds (threads, channels, roles) and members (roles of voters and moderators).
+# What Quorum listens to: message content (answers are messages), reactions (votes), guilds
+# (threads, channels, roles) and members (roles of voters and moderators).
 INTENTS = discord.Intents(
     guilds=True, guild_messages=True, guild_reactions=True, message_content=True, members=True
 )
 
 
+def grantable_intents(flags: discord.ApplicationFlags) -> tuple[discord.Intents, list[str]]:
+    """The intents to ask for, given what the application is allowed: asking Discord for a
+    privileged intent the application lacks closes the connection (4014), so leave it out, run
+    without it and say so. Returns the intents and the names of those left out."""
+    intents = discord.Intents(INTENTS.value)
+    missing = []
+    if not (flags.gateway_message_content or flags.gateway_message_content_limited):
+        intents.message_content = False
+        missing.append("Message Content")
+    if not (flags.gateway_guild_members or flags.gateway_guild_members_limited):
+        intents.members = False
+        missing.append("Server Members")
+    return intents, missing
+
+
 class QuorumBot(commands.Bot):
-    def __init__(self, *, settings: Settings, store: ForumStore, service: ForumService) -> None:
+    def __init__(
+        self, *, settings: Settings, store: ForumStore, service: ForumService, intents: discord.Intents = INTENTS
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=INTENTS,
+            intents=intents,
             tree_cls=QuorumTree,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -52,17 +69,10 @@ class QuorumBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("Connected as %s (%s) to %d guild(s)", self.user, self.user.id, len(self.guilds))
-        if not self.message_content_granted:
-            log.warning(
-                "The MESSAGE_CONTENT intent is not enabled for this application: answers would arrive "
-                "empty, so message text is not mirrored. Enable it in the developer portal (Bot -> "
-                "Privileged Gateway Intents -> Message Content Intent) and restart."
-            )
 
     @property
     def message_content_granted(self) -> bool:
-        flags = self.application_flags
-        return flags.gateway_message_content or flags.gateway_message_content_limited
+        return self.intents.message_content
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
         """Register the slash commands with Discord only when they differ from the last sync.

@@ -155,3 +155,35 @@ async def _title_is(quorum, thread_id, title):
 
 async def _question_deleted(quorum, thread_id):
     return (await quorum.store.get_question(thread_id)).deleted_at is not None
+
+
+async def test_without_the_message_content_intent_it_says_so_and_mirrors_nothing(tmp_path, caplog):
+    from emulator import Emulator
+    from emulator.spec_check import default_spec_path
+    from tests.harness import BotHarness
+
+    emulator = Emulator(spec_path=default_spec_path(), message_content=False)
+    await emulator.start()
+    harness = BotHarness(emulator, tmp_path / "q.db")
+    try:
+        caplog.set_level("WARNING")
+        await harness.start()  # the gateway would refuse the intent: the bot connects without it
+        assert "lacks the Message Content intent" in caplog.text
+        response = await setup_forum(emulator)
+        attention = response["data"]["embeds"][0]["fields"][-1]
+        assert attention["name"] == "Needs attention" and "Message Content intent is off" in attention["value"]
+
+        thread = await emulator.create_forum_post(emulator.world.members["bob"].id, "A title", "A body")
+        tid = int(thread["id"])
+        await emulator.post_message(emulator.world.members["carol"].id, tid, "an answer")
+        await eventually(lambda: _logged(caplog, "Not mirroring messages"))
+        assert await harness.store.question_posts(tid) == []
+        harness.assert_alive()
+    finally:
+        await harness.stop()
+        await emulator.stop()
+    assert emulator.spec_violations == []
+
+
+async def _logged(caplog, text):
+    return text in caplog.text
