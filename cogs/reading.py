@@ -15,6 +15,7 @@ from bot.forum import rules
 from bot.forum.errors import BadInput, NotAllowed, NotFound
 from bot.forum.models import Post, PostKind, Question, Revision
 from bot.forum.service import ForumService
+from bot.tree import report_error
 from cogs import render
 from cogs.links import Ref, parse_ref
 from cogs.render import Rendered, Subject
@@ -62,8 +63,8 @@ class PageButton(
             )
         except Exception as error:
             # discord.py only logs what a component callback raises, and the member would see "This
-            # interaction failed": send it through the command tree's error path instead.
-            await interaction.client.tree.on_error(interaction, error)  # type: ignore[arg-type]
+            # interaction failed": send it through the one error path instead.
+            await report_error(interaction, error)
 
 
 def navigation(kind: str, target: int, rendered: Rendered, owner: int) -> discord.ui.View | None:

@@ -148,6 +148,22 @@ async def test_an_ephemeral_page_turns_too(emulator, quorum):
     turned = await click.wait_response()
     assert turned["type"] == 7 and "page 2/" in turned["data"]["embeds"][0]["footer"]["text"]
 
+    # A click on a page whose question has gone since is told so, privately, through the one error path.
+    await emulator.delete_thread(tid)
+
+    async def gone():
+        return (await quorum.store.get_question(tid)).deleted_at is not None
+
+    await eventually(gone)
+    # (clicked from #general: the thread itself is gone)
+    elsewhere = emulator.world.text_channel_id
+    click = await emulator.click_button(
+        member(emulator, "bob"), elsewhere, int(message["id"]), buttons(message)["▶"]["custom_id"]
+    )
+    told = await click.wait_response()
+    assert told["type"] == 4 and told["data"]["flags"] & EPHEMERAL
+    assert told["data"]["content"] == "That question no longer exists."
+
 
 async def test_what_is_not_a_question_gets_a_clear_private_error(emulator, quorum):
     world = emulator.world
