@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="print the forum as JSON")
     export.add_argument("--guild", type=_snowflake, help="only this guild (server) id")
     export.add_argument("--out", help="write to this file instead of standard output")
+    catchup = commands.add_parser("catchup", help="mirror what happened in watched channels while the bot was away")
+    catchup.add_argument(
+        "--days", type=_days, help="read archived threads this many days back instead of since the last catch-up"
+    )
     commands.add_parser("demo", help="play a scripted forum thread through the bundled emulator; no token needed")
     return parser
 
@@ -44,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return asyncio.run(run_demo())
-        settings = load_settings(os.environ, require_token=args.command in (None, "run"))
+        settings = load_settings(os.environ, require_token=args.command in (None, "run", "catchup"))
     except ConfigError as exc:
         print(f"quorum: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -54,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.export import export_command
 
             return export_command(settings, guild_id=args.guild, out=args.out)
+        if args.command == "catchup":
+            return asyncio.run(_catchup(settings, args.days))
         return asyncio.run(_run(settings))
     except KeyboardInterrupt:
         return EXIT_OK
@@ -68,6 +74,14 @@ async def _run(settings) -> int:
 
     await QuorumApp(settings).run()
     return EXIT_OK
+
+
+async def _catchup(settings, days: float | None) -> int:
+    from bot.catchup_cli import run_catchup
+
+    progress = await run_catchup(settings, days=days)
+    print(progress.summary())
+    return EXIT_OK if not progress.threads_failed else EXIT_FAILURE
 
 
 def _describe(exc: Exception) -> str:
@@ -87,6 +101,16 @@ def _snowflake(value: str) -> int:
     if not value.isdigit():
         raise argparse.ArgumentTypeError(f"{value!r} is not a numeric Discord id")
     return int(value)
+
+
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days") from None
+    if not 0 < days <= 3650:
+        raise argparse.ArgumentTypeError("--days must be more than 0 and at most 3650")
+    return days
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""Injected faults: 429s, error statuses. Matched against method and the request path (without /api/v10)."""
+"""Injected faults: 429s, error statuses, delayed answers. Matched against method and the request path
+(without /api/v10)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 
@@ -15,13 +17,14 @@ class _Rule:
     method: str
     pattern: re.Pattern
     remaining: int
-    kind: str  # "rate_limit" | "fail"
+    kind: str  # "rate_limit" | "fail" | "delay"
     retry_after: float = 0.0
     scope: str = "user"
     status: int = 0
     code: int = 0
     message: str = ""
     hits: int = 0
+    seconds: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         return self.remaining > 0 and self.method in ("*", method) and bool(self.pattern.search(path))
@@ -45,16 +48,33 @@ class Faults:
         self.rules.append(rule)
         return rule
 
+    def delay(self, method: str, path_regex: str, seconds: float, count: int = 1) -> _Rule:
+        """Hold the answer for `seconds` after the handler ran: the world was read (or changed) at
+        request time, and members can act before the client sees the answer, as with a slow network.
+        `hits` counts requests whose answer is being or was held."""
+        rule = _Rule(method.upper(), re.compile(path_regex), count, "delay", seconds=seconds)
+        self.rules.append(rule)
+        return rule
+
     def clear(self) -> None:
         self.rules.clear()
 
     def take(self, method: str, path: str) -> web.Response | None:
         for rule in self.rules:
-            if rule.matches(method, path):
+            if rule.kind != "delay" and rule.matches(method, path):
                 rule.remaining -= 1
                 rule.hits += 1
                 return self._respond(rule)
         return None
+
+    async def hold(self, method: str, path: str) -> None:
+        """Called with the handler's answer in hand: wait as the first matching delay rule says."""
+        for rule in self.rules:
+            if rule.kind == "delay" and rule.matches(method, path):
+                rule.remaining -= 1
+                rule.hits += 1
+                await asyncio.sleep(rule.seconds)
+                return
 
     @staticmethod
     def _respond(rule: _Rule) -> web.Response:

@@ -202,6 +202,7 @@ class Emulator(ActorsMixin):
                             headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"})
         self.requests.append(rec)
         resp = await self._process(request, handler, rec, path, raw)
+        await self.faults.hold(request.method, path)
         rec.status = resp.status
         self._ratelimit_headers(resp, path)
         return resp

@@ -1,0 +1,220 @@
+"""Catch-up: mirrors what happened in watched channels while the bot was away.
+
+discord.py dispatches `on_ready` after every READY: the first start and each new session after one
+that could not be resumed (after a RESUME, Discord replays what was missed and nothing is lost). Each
+READY starts a catch-up in the background, one at a time: a READY during a run queues one more run.
+
+For each watched channel: its active threads, and its archived public threads back to a per-guild
+watermark (see bot/forum/catchup.py). Each thread's history is read oldest first and reconciled
+through the same service calls as live events, which are idempotent, so a live event and catch-up
+seeing the same message give one post and one revision. Live events keep flowing meanwhile; what
+they bring is never overwritten by catch-up's older view (see `decide` and `missing_posts`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import discord
+from discord.ext import commands
+
+from bot.forum import catchup as plan
+from bot.forum.catchup import Action, Progress, Seen
+from bot.forum.rules import counts_as_post
+from bot.forum.service import ForumService
+from cogs.convert import message_info, thread_info
+
+log = logging.getLogger(__name__)
+
+# Threads read at once. Every history page is a request in the same per-route bucket; discord.py
+# waits out rate limits and 429s itself, so more workers would only queue behind the bucket.
+CONCURRENCY = 3
+LOG_EVERY = 25  # threads between progress lines in the log
+
+
+class CatchUp(commands.Cog):
+    def __init__(self, bot: commands.Bot, service: ForumService, *, concurrency: int = CONCURRENCY) -> None:
+        self.bot = bot
+        self.service = service
+        self.concurrency = concurrency
+        self.automatic = True  # `quorum catchup` turns it off and runs catch-up itself
+        self.progress: Progress | None = None  # the current run, or the last one
+        self.completed = 0  # runs finished (with or without failed threads)
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    async def cog_unload(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        if self.automatic:
+            self.trigger()
+
+    # ----- scheduling --------------------------------------------------------------------------
+    def trigger(self) -> asyncio.Task[None]:
+        """Start a background run, or, if one is running, queue exactly one more after it: a READY
+        during a run may follow events the running one already read past."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return self._task
+        self._task = asyncio.create_task(self._runs(), name="quorum-catchup")
+        return self._task
+
+    async def _runs(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.run()
+            except Exception:
+                if self.bot.is_closed():
+                    return
+                log.exception("Catch-up failed; live events are still mirrored")
+            if not self._again or self.bot.is_closed():
+                return
+
+    async def wait_idle(self) -> None:
+        """Until no background run is running or queued."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    # ----- one run -----------------------------------------------------------------------------
+    async def run(self, *, days: float | None = None) -> Progress:
+        """One catch-up of every watched channel. `days` reads archived threads that far back
+        instead of from the watermark (and leaves the watermark as it is)."""
+        async with self._lock:
+            progress = self.progress = Progress()
+            started = datetime.now(UTC)
+            work: list[tuple[discord.Guild, list[discord.Thread], bool]] = []
+            for guild in sorted(self.bot.guilds, key=lambda g: g.id):
+                channel_id = self.service.settings(guild.id).forum_channel_id
+                if channel_id is None:
+                    continue
+                progress.guilds += 1
+                threads, complete = await self._list_threads(guild, channel_id, days)
+                work.append((guild, threads, complete))
+                progress.threads_total += len(threads)
+            log.info("Catch-up: %d thread(s) to read in %d watched channel(s)", progress.threads_total, progress.guilds)
+            for guild, threads, complete in work:
+                failed_before = progress.threads_failed
+                await self._read_threads(threads, progress)
+                # A failed thread (not a 403/404, which would fail again) keeps the old watermark, so
+                # the next run reads its archived threads again.
+                if complete and progress.threads_failed == failed_before and days is None:
+                    mark = plan.next_watermark(started)
+                    await self.bot.store.set_meta(plan.watermark_key(guild.id), mark.isoformat())  # type: ignore[attr-defined]
+            progress.finished = time.monotonic()
+            self.completed += 1
+            log.info("%s", progress.summary())
+            return progress
+
+    async def _list_threads(
+        self, guild: discord.Guild, channel_id: int, days: float | None
+    ) -> tuple[list[discord.Thread], bool]:
+        """The channel's active threads and its archived public threads back to the cutoff; and
+        whether the listing was complete."""
+        channel = guild.get_channel(channel_id)
+        if not isinstance(channel, (discord.ForumChannel, discord.TextChannel)):
+            log.warning(
+                "Catch-up: watched channel %s of guild %s is gone or not a forum/text channel", channel_id, guild.id
+            )
+            return [], False
+        now = datetime.now(UTC)
+        if days is not None:
+            cutoff = now - timedelta(days=days)
+        else:
+            stored = await self.bot.store.get_meta(plan.watermark_key(guild.id))  # type: ignore[attr-defined]
+            cutoff = plan.archived_cutoff(plan.parse_watermark(stored), now, plan.DEFAULT_FIRST_WINDOW)
+        found: dict[int, discord.Thread] = {}
+        try:
+            # Fresh objects built from the REST answer, not the cache: their last_message_id is what
+            # Discord said at listing time, which the deletion rule relies on.
+            for thread in await guild.active_threads():
+                if thread.parent_id == channel_id:
+                    found[thread.id] = thread
+            async for thread in channel.archived_threads(limit=None):
+                # Newest archive first: everything after this was archived before the cutoff.
+                if thread.archive_timestamp < cutoff:
+                    break
+                found.setdefault(thread.id, thread)
+        except discord.HTTPException as exc:
+            log.warning(
+                "Catch-up: could not list the threads of channel %s (%s); reading what was listed", channel_id, exc
+            )
+            return sorted(found.values(), key=lambda t: t.id), False
+        return sorted(found.values(), key=lambda t: t.id), True
+
+    async def _read_threads(self, threads: list[discord.Thread], progress: Progress) -> None:
+        queue = iter(threads)
+
+        async def worker() -> None:
+            for thread in queue:  # a shared iterator: each thread goes to exactly one worker
+                if self.bot.is_closed():
+                    return
+                try:
+                    await self._read_thread(thread, progress)
+                except (discord.Forbidden, discord.NotFound) as exc:
+                    # Permanent for this thread (no access, or deleted since listing): skip it.
+                    log.warning("Catch-up: thread %s unreadable: %s", thread.id, exc)
+                except Exception:
+                    if self.bot.is_closed():
+                        return
+                    progress.threads_failed += 1
+                    log.exception("Catch-up: thread %s failed; going on with the others", thread.id)
+                progress.threads_done += 1
+                if progress.threads_done % LOG_EVERY == 0:
+                    log.info("Catch-up: %s", progress.line())
+
+        await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
+
+    async def _read_thread(self, thread: discord.Thread, progress: Progress) -> None:
+        # A thread /ask made has the bot as owner: thread_info leaves its owner unknown, and its
+        # starter (which names the asker) records the question when the history reaches it, as it
+        # does live. Members' forum posts are recorded from the thread itself.
+        had_question = await self.service.question(thread.id) is not None
+        await self.service.thread_created(thread_info(thread))
+        if not getattr(self.bot, "message_content_granted", True):
+            return  # texts would read as empty: questions.py warns about the missing intent
+
+        listed_last = thread.last_message_id
+        store = self.bot.store  # type: ignore[attr-defined]
+        known = {p.id: p for p in await store.question_posts(thread.id, include_deleted=True)}
+        seen: set[int] = set()
+        async for message in thread.history(limit=None, oldest_first=True):
+            progress.messages += 1
+            seen.add(message.id)
+            m = message_info(message)
+            info = thread_info(thread, message if message.id == thread.id else None)
+            action = plan.decide(
+                Seen(m.id, m.content, message.edited_at, counts_as_post(m)),
+                known.get(m.id),
+                deleted_live=self.service.was_deleted(m.id),
+            )
+            if action is Action.ADD:
+                added = await self.service.message_created(m, info)
+                if self.service.was_deleted(m.id):
+                    # Its delete arrived while the add waited for the thread's turn: apply it again
+                    # (idempotent) so the message doesn't come back.
+                    await self.service.messages_deleted(thread.id, [m.id])
+                elif added:
+                    progress.added += 1
+            elif action is Action.EDIT:
+                progress.edited += await self.service.message_edited(m, info, message.edited_at)  # type: ignore[arg-type]
+        if not had_question and await self.service.question(thread.id) is not None:
+            progress.questions_added += 1
+
+        # Read after the history, so posts that arrived live during the read are included (and
+        # spared by the horizon).
+        live = await store.question_posts(thread.id)
+        missing = plan.missing_posts(live, seen, plan.read_horizon(seen, listed_last))
+        if missing:
+            progress.deleted += await self.service.messages_deleted(thread.id, missing)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(CatchUp(bot, bot.service))  # type: ignore[attr-defined]
