@@ -14,10 +14,13 @@ from db.store import open_store
 
 
 async def export_forum(service: ForumService, guild_id: int | None = None) -> list[dict]:
+    """Deleted answers are part of the export, marked: it is the administrators' archive."""
     guild_ids = [guild_id] if guild_id is not None else await service.store.guild_ids()
-    return [
-        guild_export(gid, await service.guild_views(gid), await service.store.reputations(gid)) for gid in guild_ids
-    ]
+    exports = []
+    for gid in guild_ids:
+        views = await service.guild_views(gid, deleted_answers=True)
+        exports.append(guild_export(gid, views, await service.store.reputations(gid)))
+    return exports
 
 
 async def _read(settings: Settings, guild_id: int | None) -> list[dict]:

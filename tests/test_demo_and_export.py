@@ -90,3 +90,77 @@ def test_export_without_a_database_exits_2(tmp_path):
     result = run_quorum("export", cwd=tmp_path, env={"DATABASE_URL": f"sqlite:///{tmp_path}/none.db"})
     assert result.returncode == 2
     assert "no database" in result.stderr
+
+
+def _iso_ms(snowflake_or_iso) -> str:
+    """How the export writes a time: UTC, milliseconds, Z."""
+    from datetime import UTC, datetime
+
+    if isinstance(snowflake_or_iso, str):
+        moment = datetime.fromisoformat(snowflake_or_iso)
+    else:
+        moment = datetime.fromtimestamp(((snowflake_or_iso >> 22) + 1420070400000) / 1000, UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def test_export_of_a_scripted_thread_is_exactly_as_expected(emulator, quorum):
+    world = emulator.world
+    await setup_forum(emulator)
+    bob, carol, dave, mod = (world.members[n].id for n in ("bob", "carol", "dave", "mod"))
+    thread = await emulator.create_forum_post(bob, "Scripted", "What is the answer?",
+                                              applied_tags=[emulator.tag_id("python")])  # fmt: skip
+    tid = int(thread["id"])
+    first = await emulator.post_message(carol, tid, "Forty-two.")
+    second = await emulator.post_message(dave, tid, "Ask again later.")
+    reply = await emulator.post_message(bob, tid, "Why 42?", reply_to=int(first["id"]))
+    nested = await emulator.post_message(carol, tid, "Read the book.", reply_to=int(reply["id"]))
+    gone = await emulator.post_message(mod, tid, "Off topic.")
+    await eventually(lambda: _count(quorum, tid, 6))
+    await emulator.edit_message(tid, int(second["id"]), "Ask again much later.")
+    await emulator.delete_message(tid, int(gone["id"]))
+    await eventually(lambda: _count(quorum, tid, 5))
+    await eventually(lambda: _body(quorum, int(second["id"]), "Ask again much later."))
+
+    [data] = await export_of(quorum)
+    answer = lambda m, author, body, replies, deleted=False: {  # noqa: E731
+        "id": m["id"], "author_id": str(author), "body": body, "score": 0, "created_at": _iso_ms(int(m["id"])),
+        "accepted": False, "deleted": deleted, "replies": replies,
+    }  # fmt: skip
+    reply_of = lambda m, author, body: {  # noqa: E731
+        "id": m["id"], "author_id": str(author), "body": body, "score": 0, "created_at": _iso_ms(int(m["id"])),
+    }  # fmt: skip
+    assert data == {
+        "guild_id": str(world.guild_id),
+        "questions": [
+            {
+                "id": str(tid),
+                "title": "Scripted",
+                "author_id": str(bob),
+                "body": "What is the answer?",
+                "score": 0,
+                "status": "open",
+                "tags": ["python"],
+                "accepted_answer_id": None,
+                "created_at": _iso_ms(thread["thread_metadata"]["create_timestamp"]),
+                "answers": [
+                    answer(first, carol, "Forty-two.", [
+                        reply_of(reply, bob, "Why 42?"),
+                        reply_of(nested, carol, "Read the book."),
+                    ]),
+                    answer(second, dave, "Ask again much later.", []),
+                    answer(gone, mod, "Off topic.", [], deleted=True),
+                ],
+            }
+        ],
+        "users": [{"id": str(uid), "reputation": 1} for uid in sorted({bob, carol, dave, mod})],
+    }  # fmt: skip
+
+
+async def export_of(quorum):
+    from bot.export import export_forum
+
+    return await export_forum(quorum.service, quorum.emulator.world.guild_id)
+
+
+async def _body(quorum, post_id, text):
+    return (await quorum.store.get_post(post_id)).body == text

@@ -59,4 +59,5 @@ def _post(post: Post) -> dict[str, Any]:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    # Discord's ids carry milliseconds; so does the store.
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

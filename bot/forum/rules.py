@@ -39,12 +39,16 @@ def answer_order(answer: Post, accepted_id: int | None) -> tuple[bool, int, date
     return (answer.id != accepted_id, -answer.score, answer.created_at, answer.id)
 
 
-def build_thread_view(question: Question, posts: list[Post]) -> ThreadView:
-    """Arrange a thread's live posts as the forum page shows them; deleted posts are left out."""
+def build_thread_view(question: Question, posts: list[Post], *, deleted_answers: bool = False) -> ThreadView:
+    """Arrange a thread's live posts as the forum page shows them; deleted posts are left out.
+
+    With `deleted_answers` (the export, an archive for administrators), deleted answers stay in, marked
+    by their deleted_at, in the place their score and age give them."""
     live = [p for p in posts if p.deleted_at is None]
     body = next((p for p in live if p.kind is PostKind.QUESTION), None)
     accepted = question.accepted_answer_id
-    answers = sorted((p for p in live if p.kind is PostKind.ANSWER), key=lambda a: answer_order(a, accepted))
+    shown = posts if deleted_answers else live
+    answers = sorted((p for p in shown if p.kind is PostKind.ANSWER), key=lambda a: answer_order(a, accepted))
     replies: dict[int | None, list[Post]] = {}
     for post in live:
         if post.kind is PostKind.REPLY:

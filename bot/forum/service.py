@@ -209,10 +209,11 @@ class ForumService:
             return None
         return rules.build_thread_view(question, await self.store.question_posts(thread_id))
 
-    async def guild_views(self, guild_id: int) -> list[ThreadView]:
+    async def guild_views(self, guild_id: int, *, deleted_answers: bool = False) -> list[ThreadView]:
         views = []
         for question in await self.store.list_questions(guild_id):
-            views.append(rules.build_thread_view(question, await self.store.question_posts(question.id)))
+            posts = await self.store.question_posts(question.id, include_deleted=deleted_answers)
+            views.append(rules.build_thread_view(question, posts, deleted_answers=deleted_answers))
         return views
 
 
