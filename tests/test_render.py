@@ -71,6 +71,7 @@ def assert_within_limits(embed) -> None:
         assert 0 < dlen(field.name) <= render.FIELD_NAME_MAX
         assert 0 < dlen(field.value) <= render.FIELD_VALUE_MAX
         assert field.value.count(FENCE) % 2 == 0, "an open code fence would swallow what follows"
+        assert not re.search(r"(?m)^\s*>>>", field.value), "a block quote would swallow the replies"
     assert dlen(embed.footer.text or "") <= render.FOOTER_MAX
     assert render.embed_size(embed) <= render.EMBED_TOTAL_MAX
     assert len(embed) <= render.EMBED_TOTAL_MAX  # discord.py's own count, in code points
@@ -125,6 +126,16 @@ def test_a_cut_inside_a_code_block_closes_it():
     text = render.excerpt("intro\n" + FENCE + "py\n" + "x = 1\n" * 500, 300, "https://discord.com/channels/1/2/3")
     assert dlen(text) <= 300
     assert text.count(FENCE) == 2 and text.endswith(FENCE + " [(read all)](https://discord.com/channels/1/2/3)")
+
+
+@pytest.mark.parametrize("limit", range(1, 40))
+def test_a_cut_never_leaves_a_lone_escape_or_half_an_emoji(limit):
+    for text in ("a\\" * 30, "\\" * 50, "x😀" * 30):
+        cut = render.clip(text, limit)
+        assert dlen(cut) <= limit and cut.endswith("…")
+        body = cut[:-1]
+        assert (len(body) - len(body.rstrip("\\"))) % 2 == 0
+        cut.encode("utf-8")  # a lone surrogate would not encode
 
 
 def test_deleted_posts_never_show_and_the_accepted_answer_leads():
