@@ -102,10 +102,10 @@ class CatchUp(commands.Cog):
             log.info("Catch-up: %d thread(s) to read in %d watched channel(s)", progress.threads_total, progress.guilds)
             for guild, threads, complete in work:
                 failed_before = progress.threads_failed
-                await self._read_threads(threads, progress)
-                # A failed thread (not a 403/404, which would fail again) keeps the old watermark, so
-                # the next run reads its archived threads again.
-                if complete and progress.threads_failed == failed_before and days is None:
+                all_read = await self._read_threads(threads, progress)
+                # A failed thread (not a 403/404, which would fail again) or a run cut short by
+                # shutdown keeps the old watermark, so the next run reads those archived threads again.
+                if all_read and complete and progress.threads_failed == failed_before and days is None:
                     mark = plan.next_watermark(started)
                     await self.bot.store.set_meta(plan.watermark_key(guild.id), mark.isoformat())  # type: ignore[attr-defined]
             progress.finished = time.monotonic()
@@ -149,10 +149,13 @@ class CatchUp(commands.Cog):
             return sorted(found.values(), key=lambda t: t.id), False
         return sorted(found.values(), key=lambda t: t.id), True
 
-    async def _read_threads(self, threads: list[discord.Thread], progress: Progress) -> None:
+    async def _read_threads(self, threads: list[discord.Thread], progress: Progress) -> bool:
+        """Read the threads, a few at a time; False if the bot closed before all were read."""
         queue = iter(threads)
+        finished = 0
 
         async def worker() -> None:
+            nonlocal finished
             for thread in queue:  # a shared iterator: each thread goes to exactly one worker
                 if self.bot.is_closed():
                     return
@@ -166,11 +169,13 @@ class CatchUp(commands.Cog):
                         return
                     progress.threads_failed += 1
                     log.exception("Catch-up: thread %s failed; going on with the others", thread.id)
+                finished += 1
                 progress.threads_done += 1
                 if progress.threads_done % LOG_EVERY == 0:
                     log.info("Catch-up: %s", progress.line())
 
         await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
+        return finished == len(threads) and not self.bot.is_closed()
 
     async def _read_thread(self, thread: discord.Thread, progress: Progress) -> None:
         # A thread /ask made has the bot as owner: thread_info leaves its owner unknown, and its

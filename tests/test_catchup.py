@@ -211,6 +211,23 @@ async def test_a_new_session_after_an_invalidated_one_closes_the_gap(emulator, q
     quorum.assert_alive()
 
 
+async def test_archived_threads_are_read_back_to_the_watermark(emulator, quorum):
+    tid = await ask(emulator, quorum)
+    await emulator.archive_thread(tid)
+    c = cog(quorum)
+    await caught_up(quorum)
+    assert (await c.run()).threads_total == 1  # archived after the last run's start (less the margin)
+    # Archived before the watermark: it can't have changed since (no posts or edits in an archived
+    # thread), so it isn't read again...
+    key = plan.watermark_key(emulator.world.guild_id)
+    await quorum.store.set_meta(key, (datetime.now(UTC) + timedelta(minutes=1)).isoformat())
+    assert (await c.run()).threads_total == 0
+    # ...unless asked for, and then the watermark is left alone.
+    mark = await quorum.store.get_meta(key)
+    assert (await c.run(days=1)).threads_total == 1
+    assert await quorum.store.get_meta(key) == mark
+
+
 async def test_a_rate_limited_history_read_still_completes(emulator, quorum):
     tid = await ask(emulator, quorum)
     await quorum.stop()
