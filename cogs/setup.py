@@ -44,6 +44,7 @@ class Setup(commands.Cog):
         moderator_role="Members with this role can accept answers and moderate questions",
         upvote="Emoji that counts as an upvote (default 👍)",
         downvote="Emoji that counts as a downvote (default 👎)",
+        daily_vote_cap="How many votes a member may cast per day, UTC (default 40)",
     )
     @server_manager_only()
     async def setup(
@@ -53,10 +54,11 @@ class Setup(commands.Cog):
         moderator_role: discord.Role | None = None,
         upvote: str | None = None,
         downvote: str | None = None,
+        daily_vote_cap: app_commands.Range[int, 1, 1000] | None = None,
     ) -> None:
         assert interaction.guild is not None
         settings = self.service.settings(interaction.guild.id)
-        if any(value is not None for value in (channel, moderator_role, upvote, downvote)):
+        if any(value is not None for value in (channel, moderator_role, upvote, downvote, daily_vote_cap)):
             settings = await self.service.configure(
                 interaction.guild.id,
                 interaction.user.id,
@@ -64,6 +66,7 @@ class Setup(commands.Cog):
                 moderator_role_id=moderator_role.id if moderator_role else None,
                 upvote_emoji=upvote,
                 downvote_emoji=downvote,
+                daily_vote_cap=daily_vote_cap,
             )
         await interaction.response.send_message(
             embed=self.describe(interaction.guild, settings),
@@ -85,7 +88,8 @@ class Setup(commands.Cog):
             value=(role.mention if role else "no role set") + " (and anyone with Manage Threads)",
             inline=False,
         )
-        embed.add_field(name="Votes", value=f"{settings.upvote_emoji} up, {settings.downvote_emoji} down", inline=False)
+        votes = f"{settings.upvote_emoji} up, {settings.downvote_emoji} down, at most {settings.daily_vote_cap} a day"
+        embed.add_field(name="Votes", value=votes, inline=False)
         problems = []
         if isinstance(channel, discord.ForumChannel | discord.TextChannel):
             granted = channel.permissions_for(guild.me)

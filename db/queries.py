@@ -48,7 +48,7 @@ FROM questions WHERE guild_id = ? AND deleted_at IS NULL ORDER BY created_at, id
 """
 
 SOFT_DELETE_QUESTION = "UPDATE questions SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NULL"
-SOFT_DELETE_QUESTION_POSTS = "UPDATE posts SET deleted_at = ?1 WHERE question_id = ?2 AND deleted_at IS NULL"
+LIVE_POST_IDS_OF_QUESTION = "SELECT id FROM posts WHERE question_id = ? AND deleted_at IS NULL"
 
 # The starter post may arrive after its thread: remember it, but never replace a known starter.
 SET_STARTER_IF_UNKNOWN = "UPDATE questions SET starter_id = ? WHERE id = ? AND starter_id IS NULL"
@@ -95,6 +95,7 @@ WHERE id = ?3 AND body IS NOT ?1 AND ?2 >= coalesce(edited_at, created_at)
 """
 
 SOFT_DELETE_POST = "UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL"
+POST_OWNER = "SELECT kind, author_id, guild_id FROM posts WHERE id = ?"
 
 # -- revisions
 

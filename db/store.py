@@ -16,11 +16,14 @@ from pathlib import Path
 import aiosqlite
 
 from bot.forum.models import AuditEntry, GuildSettings, Post, PostKind, Question, Revision
+from bot.forum.voting import VoteOutcome, day_start
 
 from . import convert as cv
 from . import queries as q
+from . import vote_queries as vq
 from .connection import check_writable, open_reader, open_writer
 from .migrate import migrate
+from .votes import Recount, apply_vote, ensure_member, recount, take_back_votes
 from .writer import Writer
 
 SETUP_ACTION = "setup"
@@ -108,7 +111,7 @@ class SqliteStore:
 
     async def delete_post(self, post_id: int, at: datetime) -> bool:
         """Soft delete; False if unknown or already deleted."""
-        return await self.writer.run_sync(partial(_changes, q.SOFT_DELETE_POST, (cv.to_ms(at), post_id)))
+        return await self.writer.run_sync(partial(_delete_post, post_id, cv.to_ms(at)))
 
     async def rename_question(self, thread_id: int, title: str, editor_id: int | None, at: datetime) -> bool:
         """A rename is a revision of the title (under the thread id); same ordering rule as edit_post."""
@@ -121,6 +124,23 @@ class SqliteStore:
     async def revisions(self, post_id: int) -> list[Revision]:
         """Oldest first; for a question, title revisions are stored under its thread id."""
         return [cv.revision_from_row(r) for r in await self._fetchall(q.REVISIONS, (post_id,))]
+
+    # -- votes
+
+    async def apply_vote(self, post_id: int, voter_id: int, value: int, at: datetime, *,
+                         cap: int | None = None, only_if: int | None = None) -> VoteOutcome:  # fmt: skip
+        """Set a member's vote on a post (-1, 0, 1) with its score and reputation effects, in one
+        transaction. See db/votes.py for the checks (own post, deleted post, daily cap, ordering)."""
+        op = partial(apply_vote, post_id, voter_id, value, cv.to_ms(at), cap, cv.to_ms(day_start(at)), only_if)
+        return await self.writer.run_sync(op)
+
+    async def get_vote(self, post_id: int, voter_id: int) -> int:
+        row = await self._fetchone(vq.GET_VOTE, (post_id, voter_id))
+        return row["value"] if row else 0
+
+    async def recount(self, *, fix: bool = False) -> Recount:
+        """Rebuild scores and reputation from the votes; report (and with `fix`, repair) differences."""
+        return await self.writer.run_sync(partial(recount, fix=fix))
 
     # -- members
 
@@ -209,6 +229,7 @@ def _add_post(post: tuple, conn: sqlite3.Connection) -> bool:
     if conn.execute(q.INSERT_POST, post).rowcount == 0:
         return False  # a replayed event: the message is known
     conn.execute(q.INSERT_FIRST_REVISION, (post_id, "body", body, author_id, created_at))
+    ensure_member(conn, post[2], author_id)
     if kind == PostKind.QUESTION:
         conn.execute(q.SET_STARTER_IF_UNKNOWN, (post_id, question_id))
     return True
@@ -221,10 +242,19 @@ def _edit_post(post_id: int, body: str, editor_id: int | None, at: int, conn: sq
     return True
 
 
+def _delete_post(post_id: int, at: int, conn: sqlite3.Connection) -> bool:
+    if conn.execute(q.SOFT_DELETE_POST, (at, post_id)).rowcount == 0:
+        return False  # unknown, or already deleted
+    kind, author_id, guild_id = conn.execute(q.POST_OWNER, (post_id,)).fetchone()
+    take_back_votes(conn, post_id, PostKind(kind), author_id, guild_id)
+    return True
+
+
 def _delete_question(thread_id: int, at: int, conn: sqlite3.Connection) -> bool:
     if conn.execute(q.SOFT_DELETE_QUESTION, (at, thread_id)).rowcount == 0:
         return False
-    conn.execute(q.SOFT_DELETE_QUESTION_POSTS, (at, thread_id))
+    for (post_id,) in conn.execute(q.LIVE_POST_IDS_OF_QUESTION, (thread_id,)).fetchall():
+        _delete_post(post_id, at, conn)
     return True
 
 

@@ -14,6 +14,9 @@ Relaxations (everything else is checked strictly):
   channel type that discord.py puts in `channel_types` of every ForumChannel-typed command option
   ([15, 16]). We add exactly that one const to the in-memory copy (see `_relax`); nothing else
   in the schema changes.
+- SnowflakeType: described as a numeric string, but Discord accepts a JSON integer wherever it takes
+  a snowflake, and discord.py sends one for `recipient_id` when it opens a DM. The in-memory copy
+  accepts either form; the string form keeps its pattern.
 - multipart/form-data bodies (file uploads) are validated as their `payload_json` JSON, because
   that is the part the description's schema describes for JSON requests.
 """
@@ -58,7 +61,11 @@ FORMATS = {"snowflake": _snowflake, "nonce": _nonce}
 
 def _relax(raw: dict) -> None:
     """The documented, minimal relaxations (module docstring)."""
-    ctypes = raw.get("components", {}).get("schemas", {}).get("ChannelTypes", {})
+    schemas = raw.get("components", {}).get("schemas", {})
+    snowflake = schemas.get("SnowflakeType")
+    if snowflake is not None and snowflake.get("type") == "string":
+        schemas["SnowflakeType"] = {"oneOf": [snowflake, {"type": "integer", "minimum": 0}]}
+    ctypes = schemas.get("ChannelTypes", {})
     consts = {o.get("const") for o in ctypes.get("oneOf", [])}
     if ctypes.get("oneOf") is not None and 16 not in consts:
         ctypes["oneOf"].append({"title": "GUILD_MEDIA", "description": "Channel that can only contain threads, "

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from .models import AuditEntry, GuildSettings, Post, Question, Revision
+from .voting import VoteOutcome
 
 
 class ForumStore(Protocol):
@@ -50,6 +51,16 @@ class ForumStore(Protocol):
 
     async def revisions(self, post_id: int) -> list[Revision]:
         """Oldest first. For a question, title revisions are stored under its thread id."""
+
+    # votes
+    async def apply_vote(self, post_id: int, voter_id: int, value: int, at: datetime, *,
+                         cap: int | None = None, only_if: int | None = None) -> VoteOutcome:  # fmt: skip
+        """Set a member's vote (-1, 0, 1) with its effects on scores and reputation, atomically.
+        Refuses votes on unknown or deleted posts and on one's own; with `cap`, new votes beyond that
+        many since the start of the day; with `only_if`, changes only a vote that currently has that
+        value. An event older than the stored one for the same member and post is STALE."""
+
+    async def get_vote(self, post_id: int, voter_id: int) -> int: ...
 
     # members
     async def reputations(self, guild_id: int) -> dict[int, int]:

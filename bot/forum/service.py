@@ -15,8 +15,10 @@ from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
 from .models import GuildSettings, Post, PostKind, Question, ThreadView
 from .ports import ForumStore
+from .vote_service import VoteService
 
 RECENT_DELETES_KEPT = 10_000
+MAX_DAILY_VOTES = 1000
 
 
 def utcnow() -> datetime:
@@ -36,6 +38,7 @@ class ForumService:
         self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # Message ids whose delete arrived lately (insertion-ordered, oldest dropped first).
         self._recently_deleted: dict[int, None] = {}
+        self.votes = VoteService(store, self.settings, clock)
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
@@ -63,6 +66,7 @@ class ForumService:
         moderator_role_id: int | None = None,
         upvote_emoji: str | None = None,
         downvote_emoji: str | None = None,
+        daily_vote_cap: int | None = None,
     ) -> GuildSettings:
         """Change what was given, keep the rest."""
         current = self.settings(guild_id)
@@ -75,6 +79,10 @@ class ForumService:
             changes["upvote_emoji"] = _emoji(upvote_emoji, "upvote")
         if downvote_emoji is not None:
             changes["downvote_emoji"] = _emoji(downvote_emoji, "downvote")
+        if daily_vote_cap is not None:
+            if not 1 <= daily_vote_cap <= MAX_DAILY_VOTES:
+                raise BadInput(f"The daily vote cap must be between 1 and {MAX_DAILY_VOTES}.")
+            changes["daily_vote_cap"] = daily_vote_cap
         updated = replace(current, **changes)
         if updated.upvote_emoji == updated.downvote_emoji:
             raise BadInput("The upvote and downvote emojis must differ.")

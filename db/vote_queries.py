@@ -1,0 +1,49 @@
+"""SQL of votes, scores and reputation. Values are always bound as parameters."""
+
+# What a vote needs to know about its post, in one read.
+VOTE_TARGET = """
+SELECT p.kind, p.author_id, p.guild_id, p.question_id, p.deleted_at, q.deleted_at AS question_deleted_at
+FROM posts p JOIN questions q ON q.id = p.question_id WHERE p.id = ?
+"""
+GET_VOTE = "SELECT value, at FROM votes WHERE post_id = ? AND voter_id = ?"
+UPSERT_VOTE = """
+INSERT INTO votes (post_id, voter_id, guild_id, value, at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (post_id, voter_id) DO UPDATE SET value = excluded.value, at = excluded.at
+"""
+# The daily cap counts votes standing now that were cast since the start of the day.
+VOTES_CAST_SINCE = "SELECT count(*) FROM votes WHERE guild_id = ? AND voter_id = ? AND at >= ? AND value != 0"
+
+ADD_POST_SCORE = "UPDATE posts SET score = score + ? WHERE id = ?"
+ADD_QUESTION_SCORE = "UPDATE questions SET score = score + ? WHERE id = ? AND starter_id = ?"
+ADD_REPUTATION = """
+INSERT INTO members (guild_id, user_id, reputation) VALUES (?1, ?2, 1 + ?3)
+ON CONFLICT (guild_id, user_id) DO UPDATE SET reputation = reputation + ?3
+"""
+# Every member who posted is a member of the forum, with the starting reputation.
+ENSURE_MEMBER = "INSERT INTO members (guild_id, user_id) VALUES (?, ?) ON CONFLICT (guild_id, user_id) DO NOTHING"
+
+# Votes standing on a post (a deleted post's votes stop counting: their effects are taken back).
+POST_VOTES = "SELECT voter_id, value FROM votes WHERE post_id = ? AND value != 0"
+
+# -- recount: rebuild every counter from the votes and compare
+
+ALL_STANDING_VOTES = """
+SELECT v.post_id, v.voter_id, v.value, p.kind, p.author_id, p.guild_id, p.question_id, q.starter_id,
+       p.deleted_at IS NOT NULL OR q.deleted_at IS NOT NULL AS gone
+FROM votes v JOIN posts p ON p.id = v.post_id JOIN questions q ON q.id = p.question_id
+WHERE v.value != 0
+"""
+ALL_ACCEPTANCES = """
+SELECT q.guild_id, p.author_id, q.accepted_by
+FROM questions q JOIN posts p ON p.id = q.accepted_answer_id
+WHERE q.deleted_at IS NULL AND p.deleted_at IS NULL
+"""
+ALL_POST_SCORES = "SELECT id, score FROM posts"
+ALL_QUESTION_SCORES = "SELECT id, score, starter_id FROM questions"
+ALL_REPUTATIONS = "SELECT guild_id, user_id, reputation FROM members"
+SET_POST_SCORE = "UPDATE posts SET score = ? WHERE id = ?"
+SET_QUESTION_SCORE = "UPDATE questions SET score = ? WHERE id = ?"
+SET_REPUTATION = """
+INSERT INTO members (guild_id, user_id, reputation) VALUES (?1, ?2, ?3)
+ON CONFLICT (guild_id, user_id) DO UPDATE SET reputation = ?3
+"""

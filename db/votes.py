@@ -1,0 +1,124 @@
+"""Vote operations run by the single writer: one function per event, inside its own savepoint, so a
+vote, the post's score, the question's score and both members' reputation change together or not
+at all. The rules themselves (what a vote is worth) come from bot.forum.voting."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bot.forum.models import PostKind
+from bot.forum.voting import START_REP, VoteOutcome, VoteResult, acceptance_effect, vote_effect
+
+from . import vote_queries as vq
+
+
+def apply_vote(
+    post_id: int,
+    voter_id: int,
+    value: int,
+    at: int,
+    cap: int | None,
+    day_start: int,
+    only_if: int | None,
+    conn: sqlite3.Connection,
+) -> VoteOutcome:
+    """Set `voter_id`'s vote on `post_id` to `value` (-1, 0 or 1) as of `at` (unix ms).
+
+    `only_if`: change only when the current vote is this value (a removed 👍 withdraws an upvote, not
+    the downvote that replaced it). `cap`: refuse a new vote beyond this many since `day_start`.
+    """
+    target = conn.execute(vq.VOTE_TARGET, (post_id,)).fetchone()
+    if target is None or target[4] is not None or target[5] is not None:
+        return VoteOutcome(VoteResult.NOT_A_POST, value=value)
+    kind, author_id, guild_id, question_id = PostKind(target[0]), target[1], target[2], target[3]
+    if author_id == voter_id:
+        return VoteOutcome(VoteResult.OWN_POST, value=value)
+    row = conn.execute(vq.GET_VOTE, (post_id, voter_id)).fetchone()
+    previous, last_at = (row[0], row[1]) if row else (0, None)
+    if last_at is not None and at < last_at:
+        return VoteOutcome(VoteResult.STALE, previous, value)
+    if only_if is not None and previous != only_if:
+        return VoteOutcome(VoteResult.UNCHANGED, previous, value)
+    if value == previous:
+        return VoteOutcome(VoteResult.UNCHANGED, previous, value)
+    if cap is not None and previous == 0 and value != 0:
+        if conn.execute(vq.VOTES_CAST_SINCE, (guild_id, voter_id, day_start)).fetchone()[0] >= cap:
+            return VoteOutcome(VoteResult.CAPPED, previous, value)
+    conn.execute(vq.UPSERT_VOTE, (post_id, voter_id, guild_id, value, at))
+    delta = value - previous
+    conn.execute(vq.ADD_POST_SCORE, (delta, post_id))
+    conn.execute(vq.ADD_QUESTION_SCORE, (delta, question_id, post_id))
+    (author_old, voter_old), (author_new, voter_new) = vote_effect(kind, previous), vote_effect(kind, value)
+    _add_reputation(conn, guild_id, author_id, author_new - author_old)
+    _add_reputation(conn, guild_id, voter_id, voter_new - voter_old)
+    return VoteOutcome(VoteResult.CAST, previous, value)
+
+
+def take_back_votes(conn: sqlite3.Connection, post_id: int, kind: PostKind, author_id: int, guild_id: int) -> None:
+    """A post was deleted: its votes stop counting for everyone's reputation (they stay stored)."""
+    for voter_id, value in conn.execute(vq.POST_VOTES, (post_id,)).fetchall():
+        author_change, voter_change = vote_effect(kind, value)
+        _add_reputation(conn, guild_id, author_id, -author_change)
+        _add_reputation(conn, guild_id, voter_id, -voter_change)
+
+
+def ensure_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> None:
+    conn.execute(vq.ENSURE_MEMBER, (guild_id, user_id))
+
+
+def _add_reputation(conn: sqlite3.Connection, guild_id: int, user_id: int, change: int) -> None:
+    if change:
+        conn.execute(vq.ADD_REPUTATION, (guild_id, user_id, change))
+
+
+@dataclass
+class Recount:
+    """What a recount found: counters that differed from what the votes say, by kind."""
+
+    posts: dict[int, tuple[int, int]] = field(default_factory=dict)  # id -> (stored, recounted)
+    questions: dict[int, tuple[int, int]] = field(default_factory=dict)
+    members: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # (guild, user) -> ...
+
+    @property
+    def differences(self) -> int:
+        return len(self.posts) + len(self.questions) + len(self.members)
+
+
+def recount(conn: sqlite3.Connection, fix: bool) -> Recount:
+    """Rebuild every score and reputation from the votes (and acceptances) and compare with the
+    maintained counters; with `fix`, write the recounted values."""
+    post_scores: dict[int, int] = defaultdict(int)
+    reputation: dict[tuple[int, int], int] = defaultdict(int)
+    for post_id, voter_id, value, kind, author_id, guild_id, _question_id, _starter, gone in conn.execute(
+        vq.ALL_STANDING_VOTES
+    ):
+        post_scores[post_id] += value
+        if gone:
+            continue
+        author_change, voter_change = vote_effect(PostKind(kind), value)
+        reputation[(guild_id, author_id)] += author_change
+        reputation[(guild_id, voter_id)] += voter_change
+    for guild_id, answer_author, accepter in conn.execute(vq.ALL_ACCEPTANCES):
+        for user_id, change in acceptance_effect(answer_author, accepter).items():
+            reputation[(guild_id, user_id)] += change
+
+    found = Recount()
+    for post_id, stored in conn.execute(vq.ALL_POST_SCORES).fetchall():
+        if stored != post_scores.get(post_id, 0):
+            found.posts[post_id] = (stored, post_scores.get(post_id, 0))
+    for question_id, stored, starter_id in conn.execute(vq.ALL_QUESTION_SCORES).fetchall():
+        expected = post_scores.get(starter_id, 0) if starter_id is not None else 0
+        if stored != expected:
+            found.questions[question_id] = (stored, expected)
+    stored_rep = {(g, u): r for g, u, r in conn.execute(vq.ALL_REPUTATIONS).fetchall()}
+    for key in stored_rep.keys() | reputation.keys():
+        expected = START_REP + reputation.get(key, 0)
+        if stored_rep.get(key, START_REP) != expected:
+            found.members[key] = (stored_rep.get(key, START_REP), expected)
+    if fix:
+        conn.executemany(vq.SET_POST_SCORE, [(new, pid) for pid, (_, new) in found.posts.items()])
+        conn.executemany(vq.SET_QUESTION_SCORE, [(new, qid) for qid, (_, new) in found.questions.items()])
+        conn.executemany(vq.SET_REPUTATION, [(g, u, new) for (g, u), (_, new) in found.members.items()])
+    return found
