@@ -104,11 +104,21 @@ def routes(emu):
         if w.message(int(target["channel_id"]), int(target["id"])) is not None:
             flags = int(w.message(int(target["channel_id"]), int(target["id"]))["flags"]) & ~LOADING
             return await ops.edit_message(emu, int(target["channel_id"]), int(target["id"]), flags=flags, **kw)
+        # An ephemeral message lives only in the interaction that made it: edit that copy, so a later
+        # click (which carries the message as Discord shows it) sees the edit.
+        target = ephemeral_original(target["id"]) or target
         for key, value in kw.items():
             target[key] = value
         target["flags"] = int(target.get("flags", 0)) & ~LOADING
         target["edited_timestamp"] = iso()
         return copy.deepcopy(target)
+
+    def ephemeral_original(message_id: str) -> dict | None:
+        for other in emu.interactions.values():
+            for msg in (other.original_message, *other.followups):
+                if msg is not None and msg["id"] == message_id:
+                    return msg
+        return None
 
     def webhook_record(request):
         rec = record_of(request.match_info["webhook_token"])

@@ -147,6 +147,13 @@ async def test_an_ephemeral_page_turns_too(emulator, quorum):
     )
     turned = await click.wait_response()
     assert turned["type"] == 7 and "page 2/" in turned["data"]["embeds"][0]["footer"]["text"]
+    # The member's own copy of the ephemeral page shows the turn, and turns back after a restart.
+    assert "page 2/" in inter.original_message["embeds"][0]["footer"]["text"]
+    await quorum.restart()
+    back = await emulator.click_button(
+        member(emulator, "bob"), tid, int(message["id"]), buttons(inter.original_message)["◀"]["custom_id"]
+    )
+    assert "page 1/" in (await back.wait_response())["data"]["embeds"][0]["footer"]["text"]
 
     # A click on a page whose question has gone since is told so, privately, through the one error path.
     await emulator.delete_thread(tid)
