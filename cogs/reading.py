@@ -198,13 +198,11 @@ class Reading(commands.Cog):
         if not rules.is_moderator(roles, moderator_role, manage_threads=interaction.permissions.manage_threads):
             raise NotAllowed("That post was deleted.")
 
-    # The service has no single-post or revision reads yet; they go straight to its store interface
-    # (no SQL here) until ForumService grows them.
     async def _post(self, post_id: int) -> Post | None:
-        return await self.service.store.get_post(post_id)
+        return await self.service.post(post_id)
 
     async def _revisions(self, post_id: int) -> list[Revision]:
-        return list(await self.service.store.revisions(post_id))
+        return await self.service.revisions(post_id)
 
 
 def _guild_id(interaction: discord.Interaction) -> int:

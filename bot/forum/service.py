@@ -13,7 +13,7 @@ from . import rules
 from .asking import MAX_TITLE, Draft, check_draft, check_tags
 from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
-from .models import GuildSettings, Post, PostKind, Question, ThreadView
+from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .ports import ForumStore
 from .vote_service import VoteService
 
@@ -210,6 +210,12 @@ class ForumService:
     # ----- reading -----------------------------------------------------------------------------
     async def question(self, thread_id: int) -> Question | None:
         return await self.store.get_question(thread_id)
+
+    async def post(self, post_id: int) -> Post | None:
+        return await self.store.get_post(post_id)
+
+    async def revisions(self, post_id: int) -> list[Revision]:
+        return await self.store.revisions(post_id)
 
     async def thread_view(self, thread_id: int) -> ThreadView | None:
         question = await self.store.get_question(thread_id)
