@@ -17,7 +17,15 @@ from bot.tree import QuorumTree
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.setup", "cogs.questions", "cogs.asking", "cogs.reading", "cogs.voting", "cogs.catchup")
+COGS = (
+    "cogs.setup",
+    "cogs.questions",
+    "cogs.asking",
+    "cogs.reading",
+    "cogs.voting",
+    "cogs.accepting",
+    "cogs.catchup",
+)
 
 # What Quorum listens to: message content (answers are messages), reactions (votes), guilds
 # (threads, channels, roles) and members (roles of voters and moderators).

@@ -31,3 +31,11 @@ def server_manager_only() -> Callable[[T], T]:
         return app_commands.check(predicate)(func)
 
     return decorator
+
+
+def member_is_moderator(interaction: discord.Interaction, moderator_role_id: int | None) -> bool:
+    """A moderator has the guild's moderator role or Manage Threads (see bot.forum.rules.is_moderator)."""
+    from bot.forum.rules import is_moderator
+
+    roles = [role.id for role in getattr(interaction.user, "roles", ())]
+    return is_moderator(roles, moderator_role_id, manage_threads=interaction.permissions.manage_threads)

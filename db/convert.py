@@ -110,6 +110,7 @@ def question_from_row(r: sqlite3.Row) -> Question:
         tags=tuple(json.loads(r["tags"])),
         score=r["score"],
         deleted_at=opt_dt(r["deleted_at"]),
+        accepted_by=r["accepted_by"],
     )
 
 

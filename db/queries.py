@@ -37,13 +37,13 @@ ON CONFLICT (id) DO NOTHING
 
 GET_QUESTION = """
 SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
-       deleted_at
+       deleted_at, accepted_by
 FROM questions WHERE id = ?
 """
 # Deleted threads are kept for their history but are no longer part of the forum.
 LIST_QUESTIONS = """
 SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
-       deleted_at
+       deleted_at, accepted_by
 FROM questions WHERE guild_id = ? AND deleted_at IS NULL ORDER BY created_at, id
 """
 
@@ -95,7 +95,7 @@ WHERE id = ?3 AND body IS NOT ?1 AND ?2 >= coalesce(edited_at, created_at)
 """
 
 SOFT_DELETE_POST = "UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL"
-POST_OWNER = "SELECT kind, author_id, guild_id FROM posts WHERE id = ?"
+POST_OWNER = "SELECT kind, author_id, guild_id, deleted_at FROM posts WHERE id = ?"
 
 # -- revisions
 

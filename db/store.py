@@ -21,6 +21,7 @@ from bot.forum.voting import VoteOutcome, day_start
 from . import convert as cv
 from . import queries as q
 from . import vote_queries as vq
+from .acceptance import drop_acceptance_of, set_acceptance
 from .connection import check_writable, open_reader, open_writer
 from .migrate import migrate
 from .votes import Recount, apply_vote, ensure_member, recount, take_back_votes
@@ -134,6 +135,14 @@ class SqliteStore:
         op = partial(apply_vote, post_id, voter_id, value, cv.to_ms(at), cap, cv.to_ms(day_start(at)), only_if)
         return await self.writer.run_sync(op)
 
+    async def set_acceptance(self, thread_id: int, answer_id: int | None, accepter_id: int | None, at: datetime,
+                             audit: AuditEntry | None = None) -> bool:  # fmt: skip
+        """Make `answer_id` (or nothing) the question's accepted answer, with its reputation effects and
+        the audit entry in the same transaction. False when nothing changed."""
+        params = cv.audit_params(audit) if audit is not None else None
+        op = partial(set_acceptance, thread_id, answer_id, accepter_id, cv.to_ms(at), params)
+        return await self.writer.run_sync(op)
+
     async def get_vote(self, post_id: int, voter_id: int) -> int:
         row = await self._fetchone(vq.GET_VOTE, (post_id, voter_id))
         return row["value"] if row else 0
@@ -243,9 +252,12 @@ def _edit_post(post_id: int, body: str, editor_id: int | None, at: int, conn: sq
 
 
 def _delete_post(post_id: int, at: int, conn: sqlite3.Connection) -> bool:
-    if conn.execute(q.SOFT_DELETE_POST, (at, post_id)).rowcount == 0:
+    row = conn.execute(q.POST_OWNER, (post_id,)).fetchone()
+    if row is None or row[3] is not None:
         return False  # unknown, or already deleted
-    kind, author_id, guild_id = conn.execute(q.POST_OWNER, (post_id,)).fetchone()
+    kind, author_id, guild_id, _ = row
+    drop_acceptance_of(conn, post_id, at)  # while the answer still counts, so its effects are taken back
+    conn.execute(q.SOFT_DELETE_POST, (at, post_id))
     take_back_votes(conn, post_id, PostKind(kind), author_id, guild_id)
     return True
 

@@ -47,3 +47,10 @@ SET_REPUTATION = """
 INSERT INTO members (guild_id, user_id, reputation) VALUES (?1, ?2, ?3)
 ON CONFLICT (guild_id, user_id) DO UPDATE SET reputation = ?3
 """
+
+# -- acceptance
+
+GET_ACCEPTANCE = "SELECT guild_id, accepted_answer_id, accepted_by FROM questions WHERE id = ?"
+SET_ACCEPTANCE = "UPDATE questions SET accepted_answer_id = ?, accepted_by = ?, updated_at = ? WHERE id = ?"
+QUESTION_ACCEPTING = "SELECT id FROM questions WHERE accepted_answer_id = ?"
+ANSWER_AUTHOR = "SELECT author_id, deleted_at FROM posts WHERE id = ?"

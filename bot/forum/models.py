@@ -73,6 +73,7 @@ class Question:
     tags: tuple[str, ...] = ()
     score: int = 0
     deleted_at: datetime | None = None  # the thread was deleted; kept for its history
+    accepted_by: int | None = None  # who accepted the accepted answer (None: unknown or nobody)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,11 @@ class ForumStore(Protocol):
 
     async def get_vote(self, post_id: int, voter_id: int) -> int: ...
 
+    async def set_acceptance(self, thread_id: int, answer_id: int | None, accepter_id: int | None, at: datetime,
+                             audit: AuditEntry | None = None) -> bool:  # fmt: skip
+        """Make `answer_id` (or nothing) the accepted answer, with the reputation it gives and the audit
+        entry, in one transaction. False when nothing changed."""
+
     # members
     async def reputations(self, guild_id: int) -> dict[int, int]:
         """Stored reputation (1 plus what votes gave and took) of every member the guild has seen."""

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from . import rules
+from .accept_service import AcceptService
 from .asking import MAX_TITLE, Draft, check_draft, check_tags
 from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
@@ -39,6 +40,7 @@ class ForumService:
         # Message ids whose delete arrived lately (insertion-ordered, oldest dropped first).
         self._recently_deleted: dict[int, None] = {}
         self.votes = VoteService(store, self.settings, clock)
+        self.acceptance = AcceptService(store, clock, self._in_order)
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)

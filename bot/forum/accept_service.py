@@ -1,0 +1,99 @@
+"""Accepted answers: pins in Discord and /accept end in the same state, recorded with who did it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+
+from .acceptance import PinPlan, acceptable, may_accept, plan_from_pins
+from .errors import NotAllowed, NotFound
+from .models import AuditEntry, Post, Question
+from .ports import ForumStore
+
+UNKNOWN_ACTOR = 0  # an unpin in Discord names nobody; the audit log says "someone"
+
+
+class AcceptService:
+    def __init__(self, store: ForumStore, clock: Callable[[], datetime],
+                 in_order: Callable[[int], AbstractAsyncContextManager]) -> None:  # fmt: skip
+        self.store = store
+        self.clock = clock
+        self.in_order = in_order  # the per-thread lock that keeps a thread's events in order
+        # (thread, message) -> who pinned it, from Discord's "pinned a message" notices, which can
+        # arrive before or after the pins update they belong to.
+        self._pinners: dict[tuple[int, int], int] = {}
+
+    async def pins_changed(self, thread_id: int, pins: Iterable[tuple[int, datetime | None]]) -> PinPlan | None:
+        """Reconcile acceptance with the thread's pins list (Discord's pins event names no message).
+        Returns the plan (which answers the bot should unpin), or None for a thread that is no question."""
+        async with self.in_order(thread_id):
+            question = await self.store.get_question(thread_id)
+            if question is None or question.deleted_at is not None:
+                return None
+            posts = {p.id: p for p in await self.store.question_posts(thread_id)}
+            plan = plan_from_pins(pins, posts)
+            if plan.accepted_id == question.accepted_answer_id:
+                accepter = question.accepted_by or self._pinners.get((thread_id, plan.accepted_id or 0))
+            else:
+                accepter = self._pinners.get((thread_id, plan.accepted_id)) if plan.accepted_id else None
+            audit = self._audit(question, plan.accepted_id, accepter, reason="pin")
+            if accepter is None and plan.accepted_id is not None:
+                audit = None  # written when the "pinned a message" notice names the member
+            await self.store.set_acceptance(thread_id, plan.accepted_id, accepter, self.clock(), audit)
+            return plan
+
+    async def pinned_by(self, thread_id: int, message_id: int, member_id: int) -> None:
+        """Discord's notice says who pinned a message; if it is the accepted answer, they accepted it."""
+        self._pinners[(thread_id, message_id)] = member_id
+        async with self.in_order(thread_id):
+            question = await self.store.get_question(thread_id)
+            if question is None or question.accepted_answer_id != message_id or question.accepted_by == member_id:
+                return
+            audit = self._audit(question, message_id, member_id, reason="pin")
+            await self.store.set_acceptance(thread_id, message_id, member_id, self.clock(), audit)
+
+    async def accept(self, thread_id: int, answer_id: int, member_id: int, moderator: bool,
+                     in_discord: Callable[[Question, Post], Awaitable[None]]) -> Question:  # fmt: skip
+        """/accept and "Accept answer": check, let Discord show it (the bot pins), then record. If
+        Discord refuses, `in_discord` raises and nothing is recorded."""
+        async with self.in_order(thread_id):
+            question = await self._question(thread_id)
+            if not may_accept(question, member_id, moderator):
+                raise NotAllowed("Only the asker or a moderator can accept an answer.")
+            post = await self.store.get_post(answer_id)
+            if (why := acceptable(question, post)) is not None:
+                raise NotFound(why)
+            assert post is not None
+            self._pinners[(thread_id, answer_id)] = member_id
+            await in_discord(question, post)
+            audit = self._audit(question, answer_id, member_id, reason="command")
+            await self.store.set_acceptance(thread_id, answer_id, member_id, self.clock(), audit)
+            return question
+
+    async def unaccept(self, thread_id: int, member_id: int, moderator: bool,
+                       in_discord: Callable[[Question], Awaitable[None]]) -> Question:  # fmt: skip
+        async with self.in_order(thread_id):
+            question = await self._question(thread_id)
+            if not may_accept(question, member_id, moderator):
+                raise NotAllowed("Only the asker or a moderator can unaccept an answer.")
+            if question.accepted_answer_id is None:
+                raise NotFound("This question has no accepted answer.")
+            await in_discord(question)
+            audit = self._audit(question, None, member_id, reason="command")
+            await self.store.set_acceptance(thread_id, None, None, self.clock(), audit)
+            return question
+
+    async def _question(self, thread_id: int) -> Question:
+        question = await self.store.get_question(thread_id)
+        if question is None or question.deleted_at is not None:
+            raise NotFound("This is not a question thread.")
+        return question
+
+    def _audit(self, question: Question, answer_id: int | None, actor: int | None, reason: str) -> AuditEntry:
+        if answer_id is None:
+            action, target = "unaccept", question.accepted_answer_id
+        else:
+            action, target = "accept", answer_id
+        return AuditEntry(question.guild_id, actor or UNKNOWN_ACTOR, action, target,
+                          f"{reason} in question {question.id}", self.clock())  # fmt: skip

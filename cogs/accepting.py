@@ -1,0 +1,160 @@
+"""Accepted answers: a pin in a question thread accepts the answer, `/accept`, `/unaccept` and the
+"Accept answer" message command do the same through the bot's own pin, and the forum's "Solved" tag
+follows."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.forum.errors import ForumError, NotFound
+from bot.forum.models import Post, Question
+from bot.forum.service import ForumService
+from cogs.checks import member_is_moderator
+from cogs.links import parse_ref
+
+log = logging.getLogger(__name__)
+SOLVED_TAG = "solved"
+
+
+class Accepting(commands.Cog):
+    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+        self.bot = bot
+        self.service = service
+        self.accept_menu = app_commands.ContextMenu(name="Accept answer", callback=self.accept_from_menu)
+        self.accept_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.accept_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.accept_menu.name, type=self.accept_menu.type)
+
+    # ----- Discord's own pins ------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_guild_channel_pins_update(self, channel: discord.abc.GuildChannel | discord.Thread,
+                                           _last_pin: datetime | None) -> None:  # fmt: skip
+        if not isinstance(channel, discord.Thread) or not self.service.is_watched(channel.guild.id, channel.parent_id):
+            return
+        await self.reconcile(channel)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Discord's "X pinned a message" notice is the only place that says who pinned."""
+        if message.type is not discord.MessageType.pins_add or not isinstance(message.channel, discord.Thread):
+            return
+        if message.reference is None or message.reference.message_id is None or message.author == self.bot.user:
+            return  # the bot pins on behalf of /accept, whose member is already known
+        await self.service.acceptance.pinned_by(message.channel.id, message.reference.message_id, message.author.id)
+
+    async def reconcile(self, thread: discord.Thread) -> None:
+        """Read the pins list (the pins event names no message) and make acceptance follow it."""
+        try:
+            pins = [(m.id, m.pinned_at) async for m in thread.pins(limit=None)]
+        except discord.HTTPException as exc:
+            log.warning("Cannot read the pins of thread %s: %s", thread.id, exc)
+            return
+        plan = await self.service.acceptance.pins_changed(thread.id, pins)
+        if plan is None:
+            return
+        for message_id in plan.unpin:  # one accepted answer: take older pinned answers down
+            try:
+                await thread.get_partial_message(message_id).unpin(reason="Another answer was accepted")
+            except discord.HTTPException as exc:
+                log.warning("Cannot unpin %s in thread %s: %s", message_id, thread.id, exc)
+        await self.mark_solved(thread, plan.accepted_id is not None)
+
+    # ----- commands ----------------------------------------------------------------------------
+    @app_commands.command(name="accept", description="Accept an answer to your question (moderators: any question)")
+    @app_commands.describe(message="Link to (or id of) the answer, in its question's thread")
+    @app_commands.guild_only()
+    async def accept(self, interaction: discord.Interaction, message: str) -> None:
+        ref = parse_ref(message)
+        if ref.guild_id is not None and ref.guild_id != interaction.guild_id:
+            raise NotFound("That message is in another server.")
+        post = await self.service.post(ref.id)
+        await self._accept(interaction, post.question_id if post else ref.channel_id, ref.id)
+
+    async def accept_from_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        await self._accept(interaction, message.channel.id, message.id)
+
+    @app_commands.command(name="unaccept", description="Take back the accepted answer of this question")
+    @app_commands.guild_only()
+    async def unaccept(self, interaction: discord.Interaction) -> None:
+        thread = interaction.channel
+        if not isinstance(thread, discord.Thread):
+            raise NotFound("Use /unaccept inside the question's thread.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        async def in_discord(question: Question) -> None:
+            await self._pin(thread, question.accepted_answer_id, pin=False)
+
+        moderator = self._moderator(interaction)
+        await self.service.acceptance.unaccept(thread.id, interaction.user.id, moderator, in_discord)
+        await self.mark_solved(thread, False)
+        await interaction.followup.send("The answer is no longer accepted.", ephemeral=True)
+
+    async def _accept(self, interaction: discord.Interaction, thread_id: int | None, answer_id: int | None) -> None:
+        thread = interaction.guild.get_thread(thread_id) if interaction.guild and thread_id else None
+        if thread is None or answer_id is None:
+            raise NotFound("That message is not an answer in a question thread.")
+        # Pinning is a round trip or two: defer, Discord's 3 s deadline must not bite.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        async def in_discord(question: Question, post: Post) -> None:
+            if question.accepted_answer_id not in (None, post.id):
+                await self._pin(thread, question.accepted_answer_id, pin=False)
+            await self._pin(thread, post.id, pin=True)
+
+        moderator = self._moderator(interaction)
+        await self.service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
+        await self.mark_solved(thread, True)
+        link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
+        await interaction.followup.send(f"Accepted: {link}", ephemeral=True)
+
+    def _moderator(self, interaction: discord.Interaction) -> bool:
+        return member_is_moderator(interaction, self.service.settings(interaction.guild_id or 0).moderator_role_id)
+
+    async def _pin(self, thread: discord.Thread, message_id: int | None, *, pin: bool) -> None:
+        """Pin or unpin, turning Discord's refusals into what the member needs to know."""
+        if message_id is None:
+            return
+        message = thread.get_partial_message(message_id)
+        try:
+            if pin:
+                await message.pin(reason="Accepted answer")
+            else:
+                await message.unpin(reason="No longer the accepted answer")
+        except discord.Forbidden as exc:
+            raise ForumError(
+                "I need the Pin Messages permission in this channel to mark accepted answers: "
+                "a server admin can grant it."
+            ) from exc
+        except discord.HTTPException as exc:
+            if exc.code == 50083 or thread.archived or thread.locked:
+                raise ForumError("This thread is archived or locked: reopen it to change the accepted answer.") from exc
+            if exc.code == 30003:
+                raise ForumError("This thread has reached Discord's limit of 250 pins.") from exc
+            raise
+
+    async def mark_solved(self, thread: discord.Thread, solved: bool) -> None:
+        """Apply or remove the forum's "Solved" tag, if it has one."""
+        forum = thread.parent
+        if not isinstance(forum, discord.ForumChannel):
+            return
+        tag = next((t for t in forum.available_tags if t.name.casefold() == SOLVED_TAG), None)
+        if tag is None or (tag in thread.applied_tags) == solved:
+            return
+        tags = [t for t in thread.applied_tags if t.id != tag.id] + ([tag] if solved else [])
+        try:
+            await thread.edit(applied_tags=tags[:5], reason="Accepted answer changed")
+        except discord.HTTPException as exc:
+            log.warning("Cannot update the Solved tag of thread %s: %s", thread.id, exc)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Accepting(bot, bot.service))  # type: ignore[attr-defined]

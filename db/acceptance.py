@@ -1,0 +1,47 @@
+"""Acceptance as a writer operation: the question's accepted answer, who accepted it, the reputation
+it gives (+15 to the answer's author, +2 to the accepter unless it is their own) and the audit entry
+change together."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.forum.voting import acceptance_effect
+
+from . import queries as q
+from . import vote_queries as vq
+
+
+def set_acceptance(thread_id: int, answer_id: int | None, accepter_id: int | None, at: int,
+                   audit: tuple | None, conn: sqlite3.Connection) -> bool:  # fmt: skip
+    """Make `answer_id` (None: nothing) the accepted answer; False if that is already so."""
+    row = conn.execute(vq.GET_ACCEPTANCE, (thread_id,)).fetchone()
+    if row is None:
+        return False
+    guild_id, current, current_by = row
+    if (current, current_by) == (answer_id, accepter_id):
+        return False
+    _acceptance_effects(conn, guild_id, current, current_by, sign=-1)
+    conn.execute(vq.SET_ACCEPTANCE, (answer_id, accepter_id, at, thread_id))
+    _acceptance_effects(conn, guild_id, answer_id, accepter_id, sign=+1)
+    if audit is not None:
+        conn.execute(q.INSERT_AUDIT, audit)
+    return True
+
+
+def drop_acceptance_of(conn: sqlite3.Connection, post_id: int, at: int) -> None:
+    """An accepted answer was deleted: its question has no accepted answer any more."""
+    row = conn.execute(vq.QUESTION_ACCEPTING, (post_id,)).fetchone()
+    if row is not None:
+        set_acceptance(row[0], None, None, at, None, conn)
+
+
+def _acceptance_effects(conn: sqlite3.Connection, guild_id: int, answer_id: int | None, accepter_id: int | None,
+                        sign: int) -> None:  # fmt: skip
+    if answer_id is None:
+        return
+    post = conn.execute(vq.ANSWER_AUTHOR, (answer_id,)).fetchone()
+    if post is None or post[1] is not None:
+        return  # unknown or deleted answers give nothing (and their effects were taken back on delete)
+    for user_id, change in acceptance_effect(post[0], accepter_id).items():
+        conn.execute(vq.ADD_REPUTATION, (guild_id, user_id, sign * change))
