@@ -25,6 +25,7 @@ COGS = (
     "cogs.voting",
     "cogs.accepting",
     "cogs.catchup",
+    "cogs.summary",
 )
 
 # What Quorum listens to: message content (answers are messages), reactions (votes), guilds

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from db import connection as db_connection
 
 DEFAULT_DATABASE_URL = "sqlite:///quorum.db"
+DEFAULT_SUMMARY_DELAY = 3.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Discord bot tokens are three base64url parts: the bot id, a timestamp and an HMAC.
@@ -34,6 +35,7 @@ class Settings:
     gateway_url: str | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    summary_delay: float = DEFAULT_SUMMARY_DELAY  # seconds votes are folded into one summary edit
 
     @property
     def database_path(self) -> Path:
@@ -57,6 +59,7 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         gateway_url=gateway_url,
         dev_guild_id=_optional_snowflake(env, "QUORUM_DEV_GUILD"),
         log_level=_log_level(env),
+        summary_delay=_summary_delay(env),
     )
 
 
@@ -117,3 +120,17 @@ def _log_level(env: Mapping[str, str]) -> str:
     if value not in LOG_LEVELS or not isinstance(logging.getLevelName(value), int):
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
     return value
+
+
+def _summary_delay(env: Mapping[str, str]) -> float:
+    value = env.get("QUORUM_SUMMARY_DELAY", "").strip()
+    if not value:
+        return DEFAULT_SUMMARY_DELAY
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    # Below a second a vote storm would edit faster than Discord's per-message rate limit allows.
+    if not 1.0 <= seconds <= 300.0:
+        raise ConfigError("QUORUM_SUMMARY_DELAY must be a number of seconds between 1 and 300.")
+    return seconds

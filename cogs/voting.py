@@ -1,15 +1,25 @@
 """Votes are reactions: this cog turns reaction events into votes and carries out what the forum
-asks in return (take a reaction off, tell the member privately)."""
+asks in return (take a reaction off, tell the member privately). `/vote` casts the same votes
+without a reaction, for archived threads, where Discord refuses reactions."""
 
 from __future__ import annotations
 
 import logging
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.forum.errors import NotFound
+from bot.forum.models import Post, PostKind, Question
 from bot.forum.service import ForumService
-from bot.forum.vote_service import ReactionEffect
+from bot.forum.vote_service import NOT_A_POST, DirectVote, ReactionEffect
+from bot.forum.voting import VoteResult
+from cogs.links import parse_ref
+from cogs.render import post_url
+
+NO_PINGS = discord.AllowedMentions.none()
+DIRECTIONS = {"up": 1, "down": -1, "clear": 0}
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +27,7 @@ log = logging.getLogger(__name__)
 class Voting(commands.Cog):
     def __init__(self, bot: commands.Bot, service: ForumService) -> None:
         self.bot = bot
+        self.service = service
         self.votes = service.votes
         self._warned_forbidden: set[int] = set()
 
@@ -64,6 +75,73 @@ class Voting(commands.Cog):
             await user.send(text, allowed_mentions=discord.AllowedMentions.none())
         except (discord.Forbidden, discord.NotFound):
             log.debug("Could not tell member %s: %s", user_id, text)
+
+    @app_commands.command(name="vote", description="Vote on a post without a reaction (works in archived threads)")
+    @app_commands.describe(
+        message="A link to the post (right-click it -> Copy Message Link), or its id",
+        direction="up, down, or clear to take your vote back",
+    )
+    @app_commands.choices(direction=[app_commands.Choice(name=n, value=n) for n in DIRECTIONS])
+    @app_commands.guild_only()
+    async def vote(self, interaction: discord.Interaction, message: str, direction: app_commands.Choice[str]) -> None:
+        assert interaction.guild_id is not None
+        ref = parse_ref(message)
+        if ref.guild_id is not None and ref.guild_id != interaction.guild_id:
+            raise NotFound(NOT_A_POST)
+        post = await self.votes.target(interaction.guild_id, ref.id)
+        question = await self.service.question(post.question_id)
+        if question is None or not _may_read(interaction, question):
+            raise NotFound(NOT_A_POST)  # worded as for an unknown post: nothing leaks about hidden channels
+        value = DIRECTIONS[direction.value]
+        done = await self.votes.vote(interaction.guild_id, post.id, interaction.user.id, value)
+        await interaction.response.send_message(confirmation(done), ephemeral=True, allowed_mentions=NO_PINGS)
+        if done.outcome.result is VoteResult.CAST and done.outcome.previous != 0:
+            await self._take_back_reaction(interaction, ref.channel_id or post.question_id, done)
+
+    async def _take_back_reaction(self, interaction: discord.Interaction, channel_id: int, done: DirectVote) -> None:
+        """A vote that replaced one cast by reaction: take that reaction off, as a switch by reaction
+        does, so Discord shows the vote that counts. Skipped in archived threads (Discord refuses,
+        and discord.py drops archived threads from its cache, which is how they are told apart);
+        the reaction's removal event then finds the vote already changed and does nothing."""
+        thread = interaction.guild.get_thread(done.post.question_id) if interaction.guild else None
+        if thread is None or thread.archived or thread.locked:
+            return
+        settings = self.service.settings(done.post.guild_id)
+        emoji = settings.upvote_emoji if done.outcome.previous > 0 else settings.downvote_emoji
+        message = self.bot.get_partial_messageable(channel_id).get_partial_message(done.post.id)
+        try:
+            await message.remove_reaction(emoji, interaction.user)
+        except discord.HTTPException as exc:
+            log.debug("Could not take back %s's reaction on %s: %s", interaction.user.id, done.post.id, exc.text)
+
+
+def confirmation(done: DirectVote) -> str:
+    post, outcome = done.post, done.outcome
+    what = f"[this {_kind(post)}]({post_url(post)}) by <@{post.author_id}>"
+    if outcome.result is VoteResult.CAST:
+        if outcome.value == 0:
+            return f"Your vote on {what} is withdrawn. Its score is now **{post.score:+d}**."
+        return f"{'Upvoted' if outcome.value > 0 else 'Downvoted'} {what}. Its score is now **{post.score:+d}**."
+    score = f"Its score is **{post.score:+d}**."
+    if outcome.value == 0 and outcome.previous == 0:
+        return f"You had no vote on {what} to withdraw. {score}"
+    if outcome.result is VoteResult.UNCHANGED:
+        return f"You had already {'upvoted' if outcome.value > 0 else 'downvoted'} {what}. {score}"
+    # STALE: a newer vote of this member on this post was stored while this one was on its way.
+    return f"Your vote on {what} changed in the meantime; nothing more to do. {score}"
+
+
+def _kind(post: Post) -> str:
+    return {PostKind.QUESTION: "question", PostKind.ANSWER: "answer"}.get(post.kind, "reply")
+
+
+def _may_read(interaction: discord.Interaction, question: Question) -> bool:
+    """Members vote only where they can read (the same rule as /question's)."""
+    channel = interaction.guild.get_channel(question.channel_id) if interaction.guild else None
+    if channel is None or not isinstance(interaction.user, discord.Member):
+        return True
+    permissions = channel.permissions_for(interaction.user)
+    return permissions.view_channel and permissions.read_message_history
 
 
 async def setup(bot: commands.Bot) -> None:

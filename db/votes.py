@@ -53,7 +53,7 @@ def apply_vote(
     (author_old, voter_old), (author_new, voter_new) = vote_effect(kind, previous), vote_effect(kind, value)
     _add_reputation(conn, guild_id, author_id, author_new - author_old)
     _add_reputation(conn, guild_id, voter_id, voter_new - voter_old)
-    return VoteOutcome(VoteResult.CAST, previous, value)
+    return VoteOutcome(VoteResult.CAST, previous, value, question_id)
 
 
 def take_back_votes(conn: sqlite3.Connection, post_id: int, kind: PostKind, author_id: int, guild_id: int) -> None:

@@ -16,6 +16,7 @@ from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .ports import ForumStore
+from .summary import Place
 from .vote_service import VoteService
 
 RECENT_DELETES_KEPT = 10_000
@@ -231,6 +232,14 @@ class ForumService:
             posts = await self.store.question_posts(question.id, include_deleted=deleted_answers)
             views.append(rules.build_thread_view(question, posts, deleted_answers=deleted_answers))
         return views
+
+    # ----- the live summary (where each thread's summary message is) --------------------------
+    async def summary_place(self, thread_id: int) -> Place | None:
+        raw = await self.store.get_meta(f"summary:{thread_id}")
+        return Place.decode(raw) if raw is not None else None
+
+    async def set_summary_place(self, thread_id: int, place: Place) -> None:
+        await self.store.set_meta(f"summary:{thread_id}", place.encode())
 
 
 def _emoji(value: str, which: str) -> str:

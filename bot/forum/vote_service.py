@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .models import GuildSettings
+from .errors import NotAllowed, NotFound
+from .models import GuildSettings, Post
 from .ports import ForumStore
 from .voting import VoteOutcome, VoteResult, day_start, vote_value
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +23,17 @@ class ReactionEffect:
     tell: str | None = None  # a private note for the member who reacted
 
 
+@dataclass(frozen=True, slots=True)
+class DirectVote:
+    """What `/vote` did: the outcome, and the post as it stands after it (its new score)."""
+
+    outcome: VoteOutcome
+    post: Post
+
+
 OWN_POST_NOTE = "Votes on your own posts don't count, so I removed that reaction. (I'll only say this once.)"
+NOT_A_POST = "That message is not a post in a question thread."
+OWN_POST_REFUSED = "You can't vote on your own posts."
 
 
 class VoteService:
@@ -28,6 +42,22 @@ class VoteService:
         self.store = store
         self.settings = settings
         self.clock = clock
+        # Called with the thread id whenever a vote changed a score there (the live summary listens).
+        # Plain callbacks, not tasks: they run on every vote, so they must cost next to nothing.
+        self._observers: list[Callable[[int], None]] = []
+
+    def observe(self, callback: Callable[[int], None]) -> Callable[[], None]:
+        """Call `callback(thread_id)` after every vote that changed a score; returns the undo."""
+        self._observers.append(callback)
+        return lambda: self._observers.remove(callback)
+
+    def _notify(self, outcome: VoteOutcome) -> None:
+        if outcome.result is VoteResult.CAST and outcome.question_id is not None:
+            for callback in tuple(self._observers):
+                try:
+                    callback(outcome.question_id)
+                except Exception:  # the vote is committed; an observer's bug must not undo its effects
+                    log.exception("A vote observer failed for thread %s", outcome.question_id)
 
     async def reaction_added(self, guild_id: int, message_id: int, user_id: int, user_is_bot: bool,
                              emoji: str) -> ReactionEffect | None:  # fmt: skip
@@ -39,6 +69,7 @@ class VoteService:
         # No await before the store call: reaction events of one member are queued to the writer in
         # the order Discord sent them, so the latest reaction wins.
         outcome = await self.store.apply_vote(message_id, user_id, value, self.clock(), cap=settings.daily_vote_cap)
+        self._notify(outcome)
         if outcome.result is VoteResult.CAST and outcome.previous == -value:
             opposite = settings.downvote_emoji if value > 0 else settings.upvote_emoji
             return ReactionEffect(outcome, remove=((opposite, user_id),))
@@ -47,11 +78,7 @@ class VoteService:
             return ReactionEffect(outcome, remove=((emoji, user_id),), tell=tell)
         if outcome.result is VoteResult.CAPPED:
             today = day_start(self.clock()).date().isoformat()
-            note = (
-                f"You have cast your {settings.daily_vote_cap} votes for today, so I removed that reaction. "
-                "Votes come back at midnight UTC."
-            )
-            tell = await self._once(f"told:capped:{guild_id}:{user_id}:{today}", note)
+            tell = await self._once(f"told:capped:{guild_id}:{user_id}:{today}", _capped_note(settings))
             return ReactionEffect(outcome, remove=((emoji, user_id),), tell=tell)
         return ReactionEffect(outcome)
 
@@ -62,10 +89,38 @@ class VoteService:
         if value == 0:
             return None
         outcome = await self.store.apply_vote(message_id, user_id, 0, self.clock(), only_if=value)
+        self._notify(outcome)
         return ReactionEffect(outcome)
+
+    async def target(self, guild_id: int, message_id: int) -> Post:
+        """The live post `/vote` names in this guild, or NotFound."""
+        post = await self.store.get_post(message_id)
+        if post is None or post.guild_id != guild_id or post.deleted_at is not None:
+            raise NotFound(NOT_A_POST)
+        return post
+
+    async def vote(self, guild_id: int, message_id: int, user_id: int, value: int) -> DirectVote:
+        """A vote without a reaction (`/vote`, for archived threads where Discord refuses reactions):
+        the same rules and the same store operation as a reaction. Refusals raise a ForumError."""
+        settings = self.settings(guild_id)
+        await self.target(guild_id, message_id)
+        outcome = await self.store.apply_vote(message_id, user_id, value, self.clock(), cap=settings.daily_vote_cap)
+        self._notify(outcome)
+        if outcome.result is VoteResult.NOT_A_POST:
+            raise NotFound(NOT_A_POST)  # deleted between the two reads
+        if outcome.result is VoteResult.OWN_POST:
+            raise NotAllowed(OWN_POST_REFUSED)
+        if outcome.result is VoteResult.CAPPED:
+            raise NotAllowed(_capped_note(settings, by_reaction=False))
+        return DirectVote(outcome, await self.target(guild_id, message_id))
 
     async def _once(self, key: str, text: str) -> str | None:
         if await self.store.get_meta(key) is not None:
             return None
         await self.store.set_meta(key, self.clock().isoformat())
         return text
+
+
+def _capped_note(settings: GuildSettings, *, by_reaction: bool = True) -> str:
+    removed = ", so I removed that reaction" if by_reaction else ""
+    return f"You have cast your {settings.daily_vote_cap} votes for today{removed}. Votes come back at midnight UTC."

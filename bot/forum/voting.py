@@ -69,3 +69,4 @@ class VoteOutcome:
     result: VoteResult
     previous: int = 0  # the member's vote on the post before this event
     value: int = 0  # the vote this event asked for
+    question_id: int | None = None  # the thread of the post, when a vote was cast (what to re-render)
