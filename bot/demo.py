@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.app import QuorumApp
 from bot.config import Settings
 from bot.forum.text import thread_as_text
+from bot.forum.voting import shown_reputation
 from emulator import Emulator
 from emulator.spec_check import default_spec_path
 
@@ -29,6 +30,8 @@ SCRIPT = [
     ("carol", "bob", "Yes: a transaction is either committed or not there at all. Turn on WAL mode."),
     ("dave", "carol", "Fair, pickling loses everything since the last clean shutdown."),
 ]
+UP, DOWN = "\N{THUMBS UP SIGN}", "\N{THUMBS DOWN SIGN}"
+VOTES = [("bob", "carol", UP), ("dave", "carol", UP), ("carol", "dave", DOWN)]
 
 
 async def run_demo() -> int:
@@ -53,7 +56,7 @@ async def run_demo() -> int:
 
 async def play(emulator: Emulator, settings: Settings) -> None:
     world = emulator.world
-    member = {name: world.members[name].id for name in ("alice", "bob", "carol", "dave")}
+    member = {name: world.members[name].id for name in ("alice", "bob", "carol", "dave", "mod")}
     names = {uid: name for name, uid in member.items()}
 
     say(f"Emulator on {emulator.api_base}; starting the bot.")
@@ -76,13 +79,22 @@ async def play(emulator: Emulator, settings: Settings) -> None:
     thread = await emulator.create_forum_post(member["bob"], QUESTION_TITLE, QUESTION_BODY)
     thread_id = int(thread["id"])
     posted: dict[str, int] = {}
+    answers: dict[str, int] = {}
     for author, reply_to, text in SCRIPT:
         target = posted.get(reply_to) if reply_to else None
         message = await emulator.post_message(member[author], thread_id, text, reply_to=target)
         posted[author] = int(message["id"])
+        answers.setdefault(author, int(message["id"]))
         say(f"{author} {'replies to ' + reply_to if reply_to else 'answers'}: {text[:60]}...")
-
     await until(lambda: _post_count(service, thread_id), 1 + len(SCRIPT))
+
+    for voter, author, emoji in VOTES:
+        await emulator.add_reaction(member[voter], thread_id, answers[author], emoji)
+        say(f"{voter} reacts {emoji} on {author}'s answer")
+    await until(lambda: _score(service, answers["carol"]), 2)
+    say("mod pins carol's answer: it becomes the accepted answer")
+    await emulator.pin(member["mod"], thread_id, answers["carol"])
+    await until(lambda: _accepted(service, thread_id, answers["carol"], by=member["mod"]), 1)
 
     say("Restarting the bot: what follows is read back from its database.\n")
     await app.close()
@@ -93,6 +105,9 @@ async def play(emulator: Emulator, settings: Settings) -> None:
     view = await app.bot.service.thread_view(thread_id)
     assert view is not None
     say(thread_as_text(view, lambda uid: names.get(uid, str(uid))))
+    reputations = await app.bot.service.store.reputations(world.guild_id)
+    ranked = sorted(reputations.items(), key=lambda pair: (-pair[1], pair[0]))
+    say("\nReputation: " + ", ".join(f"{names.get(uid, uid)} {shown_reputation(rep)}" for uid, rep in ranked))
     await app.close()
 
 
@@ -100,11 +115,20 @@ async def _post_count(service, thread_id: int) -> int:
     return len(await service.store.question_posts(thread_id))
 
 
+async def _score(service, post_id: int) -> int:
+    return (await service.store.get_post(post_id)).score
+
+
+async def _accepted(service, thread_id: int, answer_id: int, by: int) -> int:
+    question = await service.store.get_question(thread_id)
+    return int((question.accepted_answer_id, question.accepted_by) == (answer_id, by))
+
+
 async def until(count: Callable[[], Awaitable[int]], expected: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while (got := await count()) < expected:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the bot mirrored {got} of {expected} posts")
+            raise TimeoutError(f"the bot had done {got} of {expected} steps after {timeout:.0f} s")
         await asyncio.sleep(0.05)
 
 

@@ -33,6 +33,9 @@ def test_demo_runs_without_a_token_and_prints_the_thread(tmp_path):
     out = result.stdout
     assert "Q: How do I keep my bot's data when it restarts?" in out
     assert "Answers and Replies (2)" in out
+    assert "• carol (score +2) ✔ accepted" in out and "• dave (score -1)" in out
+    # 1 + two upvotes (+20) + accepted (+15) - 1 for downvoting an answer; mod accepted (+2).
+    assert "Reputation: carol 35, mod 3, bob 1, dave 1" in out
     # bob's reply to carol's answer and the replies to that reply all nest under carol's answer.
     carol_answer = out.index("• carol")
     dave_answer = out.index("• dave")
