@@ -9,6 +9,13 @@ watermark (see bot/forum/catchup.py). Each thread's history is read oldest first
 through the same service calls as live events, which are idempotent, so a live event and catch-up
 seeing the same message give one post and one revision. Live events keep flowing meanwhile; what
 they bring is never overwritten by catch-up's older view (see `decide` and `missing_posts`).
+
+Votes: after a thread's messages, every post that shows a vote reaction now, or that the store says
+had standing votes, is compared member by member with the reacting members Discord lists (paged,
+100 at a time, until a short page: discord.py's `Reaction.users()` stops at the count the message
+had when it was read). Differences are applied as of a time taken before the thread was read, so a
+live reaction event after it wins (bot/forum/vote_catchup.py has the rules, including the one for a
+member holding both vote reactions). Renames are applied as of the time the thread was listed.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import discord
@@ -25,6 +33,9 @@ from bot.forum import catchup as plan
 from bot.forum.catchup import Action, Progress, Seen
 from bot.forum.rules import counts_as_post
 from bot.forum.service import ForumService
+from bot.forum.vote_catchup import plan_post
+from bot.forum.vote_service import ReactionEffect
+from bot.forum.voting import VoteOutcome, VoteResult, vote_value
 from cogs.convert import message_info, thread_info
 
 log = logging.getLogger(__name__)
@@ -33,6 +44,8 @@ log = logging.getLogger(__name__)
 # waits out rate limits and 429s itself, so more workers would only queue behind the bucket.
 CONCURRENCY = 3
 LOG_EVERY = 25  # threads between progress lines in the log
+REACTIONS_PAGE = 100  # Discord's largest page of reacting users
+ANYONE = 0  # stands for every member: a moderator cleared a message's reactions live
 
 
 class CatchUp(commands.Cog):
@@ -46,6 +59,8 @@ class CatchUp(commands.Cog):
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        # (message id, member id or ANYONE) -> when a live reaction event for it arrived, during a run.
+        self._live_reactions: dict[tuple[int, int], datetime] = {}
 
     async def cog_unload(self) -> None:
         if self._task is not None:
@@ -55,6 +70,37 @@ class CatchUp(commands.Cog):
     async def on_ready(self) -> None:
         if self.automatic:
             self.trigger()
+
+    # Live reaction events are mirrored by cogs/voting.py; these only note when one arrived, so
+    # catch-up leaves that member's vote on that post to the live event (see `_live_since`).
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        self._saw_live(payload.message_id, payload.user_id)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        self._saw_live(payload.message_id, payload.user_id)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+        self._saw_live(payload.message_id, ANYONE)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear_emoji(self, payload: discord.RawReactionClearEmojiEvent) -> None:
+        self._saw_live(payload.message_id, ANYONE)
+
+    def _saw_live(self, message_id: int, user_id: int) -> None:
+        if self._lock.locked():  # only a running catch-up needs to know; nothing piles up between runs
+            self._live_reactions[(message_id, user_id)] = self.service.clock()
+
+    def _live_since(self, message_id: int, at: datetime) -> Callable[[int], bool]:
+        live = self._live_reactions
+
+        def since(voter_id: int) -> bool:
+            seen = live.get((message_id, voter_id)) or live.get((message_id, ANYONE))
+            return seen is not None and seen >= at
+
+        return since
 
     # ----- scheduling --------------------------------------------------------------------------
     def trigger(self) -> asyncio.Task[None]:
@@ -90,19 +136,21 @@ class CatchUp(commands.Cog):
         async with self._lock:
             progress = self.progress = Progress()
             started = datetime.now(UTC)
-            work: list[tuple[discord.Guild, list[discord.Thread], bool]] = []
+            self._live_reactions.clear()
+            work: list[tuple[discord.Guild, list[discord.Thread], bool, datetime]] = []
             for guild in sorted(self.bot.guilds, key=lambda g: g.id):
                 channel_id = self.service.settings(guild.id).forum_channel_id
                 if channel_id is None:
                     continue
                 progress.guilds += 1
+                listed_at = self.service.clock()  # before the listing: what it shows is at least this new
                 threads, complete = await self._list_threads(guild, channel_id, days)
-                work.append((guild, threads, complete))
+                work.append((guild, threads, complete, listed_at))
                 progress.threads_total += len(threads)
             log.info("Catch-up: %d thread(s) to read in %d watched channel(s)", progress.threads_total, progress.guilds)
-            for guild, threads, complete in work:
+            for guild, threads, complete, listed_at in work:
                 failed_before = progress.threads_failed
-                all_read = await self._read_threads(threads, progress)
+                all_read = await self._read_threads(threads, progress, listed_at)
                 # A failed thread (not a 403/404, which would fail again) or a run cut short by
                 # shutdown keeps the old watermark, so the next run reads those archived threads again.
                 if all_read and complete and progress.threads_failed == failed_before and days is None:
@@ -149,7 +197,7 @@ class CatchUp(commands.Cog):
             return sorted(found.values(), key=lambda t: t.id), False
         return sorted(found.values(), key=lambda t: t.id), True
 
-    async def _read_threads(self, threads: list[discord.Thread], progress: Progress) -> bool:
+    async def _read_threads(self, threads: list[discord.Thread], progress: Progress, listed_at: datetime) -> bool:
         """Read the threads, a few at a time; False if the bot closed before all were read."""
         queue = iter(threads)
         finished = 0
@@ -160,7 +208,7 @@ class CatchUp(commands.Cog):
                 if self.bot.is_closed():
                     return
                 try:
-                    await self._read_thread(thread, progress)
+                    await self._read_thread(thread, progress, listed_at)
                 except (discord.Forbidden, discord.NotFound) as exc:
                     # Permanent for this thread (no access, or deleted since listing): skip it.
                     log.warning("Catch-up: thread %s unreadable: %s", thread.id, exc)
@@ -177,12 +225,15 @@ class CatchUp(commands.Cog):
         await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
         return finished == len(threads) and not self.bot.is_closed()
 
-    async def _read_thread(self, thread: discord.Thread, progress: Progress) -> None:
+    async def _read_thread(self, thread: discord.Thread, progress: Progress, listed_at: datetime) -> None:
         # A thread /ask made has the bot as owner: thread_info leaves its owner unknown, and its
         # starter (which names the asker) records the question when the history reaches it, as it
         # does live. Members' forum posts are recorded from the thread itself.
         had_question = await self.service.question(thread.id) is not None
         await self.service.thread_created(thread_info(thread))
+        if had_question:
+            # Renamed while away. As of the listing, so a live rename since then (stamped later) wins.
+            progress.renamed += await self.service.thread_renamed_at(thread.id, thread.name, listed_at)
         if not getattr(self.bot, "message_content_granted", True):
             return  # texts would read as empty: questions.py warns about the missing intent
 
@@ -190,9 +241,18 @@ class CatchUp(commands.Cog):
         store = self.bot.store  # type: ignore[attr-defined]
         known = {p.id: p for p in await store.question_posts(thread.id, include_deleted=True)}
         seen: set[int] = set()
+        # Before the read: every reaction the history (and the users read after it) shows is at least
+        # this new, and any live reaction event after it is newer than catch-up's view.
+        read_at = self.service.clock()
+        settings = self.service.settings(thread.guild.id)
+        vote_emojis: dict[int, dict[int, str]] = {}  # message id -> vote value -> emoji as the route spells it
         async for message in thread.history(limit=None, oldest_first=True):
             progress.messages += 1
             seen.add(message.id)
+            shown = {vote_value(settings, str(r.emoji)): _route_emoji(r.emoji) for r in message.reactions}
+            shown.pop(0, None)  # other emojis
+            if shown:
+                vote_emojis[message.id] = shown
             m = message_info(message)
             info = thread_info(thread, message if message.id == thread.id else None)
             action = plan.decide(
@@ -219,6 +279,68 @@ class CatchUp(commands.Cog):
         missing = plan.missing_posts(live, seen, plan.read_horizon(seen, listed_last))
         if missing:
             progress.deleted += await self.service.messages_deleted(thread.id, missing)
+        live_ids = {p.id for p in live} - set(missing)
+        await self._catch_up_votes(thread, vote_emojis, seen & live_ids, read_at, progress)
+
+    async def _catch_up_votes(self, thread: discord.Thread, vote_emojis: dict[int, dict[int, str]],
+                              posts: set[int], read_at: datetime, progress: Progress) -> None:  # fmt: skip
+        """Compare the votes on the thread's posts with the reactions Discord shows. `posts`: live
+        posts the history showed (a post the read missed was deleted or arrived live after it)."""
+        standing = await self.bot.store.standing_votes(thread.id)  # type: ignore[attr-defined]
+        # Archived threads accept no reaction changes, so the bot could not take one off there.
+        can_remove = not thread.archived and _can_manage_messages(thread)
+        for post_id in sorted((vote_emojis.keys() | standing.keys()) & posts):
+            if self.bot.is_closed():
+                return
+            shown = vote_emojis.get(post_id, {})
+            up = await self._holders(thread.id, post_id, shown[1]) if 1 in shown else []
+            down = await self._holders(thread.id, post_id, shown[-1]) if -1 in shown else []
+            changes = plan_post(up, down, standing.get(post_id, {}), can_remove=can_remove)
+            tally, remove = await self.service.reconcile_votes(
+                thread.guild.id, post_id, changes, read_at, live_since=self._live_since(post_id, read_at)
+            )
+            progress.count_votes(tally)
+            if remove and can_remove:
+                await self._take_off(thread.id, post_id, remove)
+
+    async def _holders(self, channel_id: int, message_id: int, emoji: str) -> list[int]:
+        """Every member (bots left out, the bot too) holding `emoji` on the message. Pages by user id
+        until a short page: discord.py's `Reaction.users()` would stop at the count the message had
+        when the history was read, and miss members who reacted since."""
+        members: list[int] = []
+        after: int | None = None
+        while True:
+            page = await self.bot.http.get_reaction_users(channel_id, message_id, emoji, REACTIONS_PAGE, after=after)
+            members.extend(int(u["id"]) for u in page if not u.get("bot"))
+            if len(page) < REACTIONS_PAGE:
+                return members
+            after = max(int(u["id"]) for u in page)
+
+    async def _take_off(self, channel_id: int, message_id: int, remove: list[tuple[str, int]]) -> None:
+        """Through the live path's carry-out, so permissions problems are reported the same way."""
+        voting = self.bot.get_cog("Voting")
+        if voting is None:
+            return
+        effect = ReactionEffect(VoteOutcome(VoteResult.CAST), remove=tuple(remove))
+        try:
+            await voting.carry_out(channel_id, message_id, remove[0][1], effect)  # type: ignore[attr-defined]
+        except discord.HTTPException as exc:
+            log.warning("Catch-up: could not take reactions off message %s: %s", message_id, exc)
+
+
+def _route_emoji(emoji: discord.PartialEmoji | discord.Emoji | str) -> str:
+    """The emoji as the reactions route spells it: the character, or name:id for a custom one."""
+    if isinstance(emoji, str):
+        return emoji
+    return f"{emoji.name}:{emoji.id}" if emoji.id else str(emoji.name)
+
+
+def _can_manage_messages(thread: discord.Thread) -> bool:
+    me = thread.guild.me
+    try:
+        return me is not None and thread.permissions_for(me).manage_messages
+    except discord.ClientException:  # the parent channel is not cached: try, and let Discord decide
+        return True
 
 
 async def setup(bot: commands.Bot) -> None:

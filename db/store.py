@@ -18,6 +18,7 @@ import aiosqlite
 from bot.forum.models import AuditEntry, GuildSettings, Post, PostKind, Question, Revision
 from bot.forum.voting import VoteOutcome, day_start
 
+from . import catchup_queries as cq
 from . import convert as cv
 from . import queries as q
 from . import vote_queries as vq
@@ -146,6 +147,13 @@ class SqliteStore:
     async def get_vote(self, post_id: int, voter_id: int) -> int:
         row = await self._fetchone(vq.GET_VOTE, (post_id, voter_id))
         return row["value"] if row else 0
+
+    async def standing_votes(self, thread_id: int) -> dict[int, dict[int, int]]:
+        """Standing votes (value -1 or 1) on the thread's live posts: post id -> voter id -> value."""
+        votes: dict[int, dict[int, int]] = {}
+        for row in await self._fetchall(cq.STANDING_VOTES_OF_QUESTION, (thread_id,)):
+            votes.setdefault(row["post_id"], {})[row["voter_id"]] = row["value"]
+        return votes
 
     async def recount(self, *, fix: bool = False) -> Recount:
         """Rebuild scores and reputation from the votes; report (and with `fix`, repair) differences."""

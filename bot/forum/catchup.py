@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from .models import Post
+from .vote_catchup import VoteTally
 
 # First run for a guild (no watermark yet): how far back archived threads are read. Older archived
 # threads are left to live events from now on; `quorum catchup --days N` reaches further.
@@ -129,6 +130,14 @@ class Progress:
     edited: int = 0
     deleted: int = 0
     questions_added: int = 0
+    renamed: int = 0
+    # votes (bot/forum/vote_catchup.py): posts whose reactions were compared with the store
+    posts_checked: int = 0
+    votes_added: int = 0
+    votes_withdrawn: int = 0
+    vote_conflicts: int = 0  # members found holding both vote reactions, resolved by the rule
+    votes_refused: int = 0  # own post or daily cap: the reaction was taken off
+    votes_live_won: int = 0  # left to a live event that came after the snapshot
     finished: float | None = None
 
     @property
@@ -137,17 +146,30 @@ class Progress:
 
     @property
     def changed(self) -> int:
-        return self.added + self.edited + self.deleted + self.questions_added
+        return (self.added + self.edited + self.deleted + self.questions_added + self.renamed
+                + self.votes_added + self.votes_withdrawn + self.vote_conflicts + self.votes_refused)  # fmt: skip
+
+    def count_votes(self, tally: VoteTally) -> None:
+        self.posts_checked += 1
+        self.votes_added += tally.added
+        self.votes_withdrawn += tally.withdrawn
+        self.vote_conflicts += tally.conflicts
+        self.votes_refused += tally.refused
+        self.votes_live_won += tally.live_won
 
     def line(self) -> str:
         threads = f"{self.threads_done}/{self.threads_total} threads"
         failed = f", {self.threads_failed} failed" if self.threads_failed else ""
-        return f"{threads}{failed}, {self.messages} messages read"
+        votes = f", votes of {self.posts_checked} posts checked" if self.posts_checked else ""
+        return f"{threads}{failed}, {self.messages} messages read{votes}"
 
     def summary(self) -> str:
         failed = f", {self.threads_failed} failed" if self.threads_failed else ""
         return (
             f"catch-up: {self.threads_done} threads{failed}, {self.messages} messages read, "
             f"{self.questions_added} questions and {self.added} posts added, {self.edited} edited, "
-            f"{self.deleted} deleted in {self.seconds:.1f} s"
+            f"{self.deleted} deleted, {self.renamed} renamed; votes on {self.posts_checked} posts: "
+            f"{self.votes_added} added, {self.votes_withdrawn} withdrawn, {self.vote_conflicts} held both "
+            f"(resolved), {self.votes_refused} refused, {self.votes_live_won} left to live events "
+            f"in {self.seconds:.1f} s"
         )

@@ -67,6 +67,10 @@ class ForumStore(Protocol):
         """Make `answer_id` (or nothing) the accepted answer, with the reputation it gives and the audit
         entry, in one transaction. False when nothing changed."""
 
+    async def standing_votes(self, thread_id: int) -> dict[int, dict[int, int]]:
+        """Standing votes (value -1 or 1) on the thread's live posts: post id -> voter id -> value.
+        Catch-up compares them with the reactions Discord shows."""
+
     # members
     async def reputations(self, guild_id: int) -> dict[int, int]:
         """Stored reputation (1 plus what votes gave and took) of every member the guild has seen."""

@@ -17,7 +17,9 @@ from .events import MessageInfo, ThreadInfo
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .ports import ForumStore
 from .summary import Place
+from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
+from .voting import VoteResult
 
 RECENT_DELETES_KEPT = 10_000
 MAX_DAILY_VOTES = 1000
@@ -203,8 +205,57 @@ class ForumService:
         return message_id in self._recently_deleted
 
     async def thread_renamed(self, thread_id: int, name: str) -> bool:
+        return await self.thread_renamed_at(thread_id, name, self.clock())
+
+    async def thread_renamed_at(self, thread_id: int, name: str, observed_at: datetime) -> bool:
+        """A rename seen at `observed_at`: catch-up passes the time it listed the thread, so a live
+        rename after that (stamped later) is never overwritten by its older view."""
         async with self._in_order(thread_id):
-            return await self.store.rename_question(thread_id, name[:MAX_TITLE], None, self.clock())
+            return await self.store.rename_question(thread_id, name[:MAX_TITLE], None, observed_at)
+
+    async def reconcile_votes(
+        self, guild_id: int, post_id: int, changes: list[VoteChange], at: datetime, *,
+        live_since: Callable[[int], bool],
+    ) -> tuple[VoteTally, list[tuple[str, int]]]:  # fmt: skip
+        """Apply vote catch-up's plan for one post (bot/forum/vote_catchup.py) as of `at`, the time
+        taken before the snapshot was read. Returns what was done and the (emoji, member) reactions
+        the bot should take off: the loser of a pair, and votes the rules refuse (own post, daily
+        cap: applied as live, since the member voted under the same rules while the bot was away).
+
+        `live_since(voter)` says whether a live reaction event for this member and post arrived after
+        `at`: then the live event wins and catch-up leaves the vote alone. The store's ordering rule
+        (STALE) covers the same ground where a row exists; this also covers a live removal of a vote
+        the store never had, which leaves no row to compare with."""
+        settings = self.settings(guild_id)
+        emoji = {1: settings.upvote_emoji, -1: settings.downvote_emoji}
+        tally, remove = VoteTally(), []
+        for change in changes:
+            # No await between the check and queueing the write: a live event handled after the
+            # check queues its own write behind this one, and wins.
+            if live_since(change.voter_id):
+                tally.live_won += 1
+                continue
+            tally.conflicts += change.conflict
+            if change.conflict:
+                remove.append((emoji[change.lose], change.voter_id))
+            if not change.writes:
+                continue
+            if change.value == 0:
+                outcome = await self.store.apply_vote(post_id, change.voter_id, 0, at, only_if=change.stored)
+            else:
+                outcome = await self.store.apply_vote(post_id, change.voter_id, change.value, at,
+                                                      cap=settings.daily_vote_cap)  # fmt: skip
+            if outcome.result is VoteResult.CAST:
+                if change.value == 0:
+                    tally.withdrawn += 1
+                else:
+                    tally.added += 1
+            elif outcome.result is VoteResult.STALE:
+                tally.live_won += 1
+            elif outcome.result in (VoteResult.OWN_POST, VoteResult.CAPPED):
+                tally.refused += 1
+                remove.append((emoji[change.value], change.voter_id))
+        return tally, remove
 
     async def thread_deleted(self, thread_id: int) -> bool:
         async with self._in_order(thread_id):

@@ -1,0 +1,79 @@
+"""Vote catch-up's decisions, free of Discord and SQL: which votes to store, withdraw or leave alone
+after comparing who holds a vote reaction on a post (a snapshot read from Discord) with the store.
+
+Discord keeps no time on a reaction, so what changed while the bot was away can only be read as a
+snapshot. Counts are not enough (one member's vote removed and another's added leave the count
+unchanged): the adapter reads every reacting member, and these functions compare member by member.
+
+Both 👍 and 👎 held by one member (THE RULE):
+- Live, the bot takes the older reaction off as soon as a member adds the opposite one, so a member
+  seen holding both added the second while the bot was away. The reaction the store does NOT hold
+  is therefore the newer one and wins ("the latest reaction wins", as live); the bot removes the
+  other one so Discord shows one vote.
+- When the store holds neither (both added while away, order unknown), the upvote wins: removing a
+  downvote is the milder mistake (it costs neither the author nor the voter reputation).
+- When the bot cannot remove reactions in that channel (no Manage Messages), the pair stays visible
+  whatever it decides; then the store keeps the vote it holds (or takes the upvote if it holds
+  none), so repeated catch-ups don't flip the vote back and forth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class VoteChange:
+    """What catch-up does about one member's vote on one post."""
+
+    voter_id: int
+    stored: int  # the store's vote when the plan was made (-1, 0, 1)
+    value: int  # the vote Discord shows (-1, 0, 1): stored unless equal
+    lose: int = 0  # held both: the vote (1 or -1) whose reaction the bot takes off; 0 otherwise
+
+    @property
+    def writes(self) -> bool:
+        return self.value != self.stored
+
+    @property
+    def conflict(self) -> bool:
+        return self.lose != 0
+
+
+def both_held_winner(stored: int, *, can_remove: bool) -> int:
+    """The vote of a member holding both reactions (see THE RULE in the module docstring)."""
+    if stored == 0:
+        return 1
+    return -stored if can_remove else stored
+
+
+def plan_post(up: Iterable[int], down: Iterable[int], stored: Mapping[int, int], *,
+              can_remove: bool) -> list[VoteChange]:  # fmt: skip
+    """Changes for one post: `up`/`down` are the members (never bots) holding each vote reaction,
+    `stored` the store's standing votes on the post (voter -> -1 or 1). Members whose stored vote
+    Discord still shows, and who hold nothing else, need nothing and are left out. By voter id, so a
+    run is deterministic."""
+    ups, downs = set(up), set(down)
+    changes = []
+    for voter in sorted(ups | downs | {v for v, value in stored.items() if value}):
+        now = stored.get(voter, 0)
+        if voter in ups and voter in downs:
+            value = both_held_winner(now, can_remove=can_remove)
+            changes.append(VoteChange(voter, now, value, lose=-value))
+            continue
+        value = 1 if voter in ups else -1 if voter in downs else 0
+        if value != now:
+            changes.append(VoteChange(voter, now, value))
+    return changes
+
+
+@dataclass(slots=True)
+class VoteTally:
+    """What vote catch-up did, for the run's Progress."""
+
+    added: int = 0  # votes stored (new or switched)
+    withdrawn: int = 0  # stored votes Discord no longer shows
+    conflicts: int = 0  # members found holding both reactions
+    live_won: int = 0  # left alone: a live event for that member and post came after the snapshot
+    refused: int = 0  # own post or daily cap: the bot takes the reaction off instead
