@@ -105,10 +105,7 @@ class LiveSummary(commands.Cog):
 
     async def refresh(self, thread_id: int) -> None:
         """Bring the thread's summary in line with the store (now, without waiting for a window)."""
-        lock = self._locks.get(thread_id)
-        if lock is None:
-            lock = self._locks[thread_id] = asyncio.Lock()
-        async with lock:
+        async with self._lock(thread_id):
             view = await self.service.thread_view(thread_id)
             if view is None or view.question.deleted_at is not None:
                 return
@@ -120,6 +117,12 @@ class LiveSummary(commands.Cog):
                 await self._edit_starter(place, summary)
             else:
                 await self._post_or_edit(thread_id, place, summary)
+
+    def _lock(self, thread_id: int) -> asyncio.Lock:
+        lock = self._locks.get(thread_id)
+        if lock is None:
+            lock = self._locks[thread_id] = asyncio.Lock()
+        return lock
 
     async def _place(self, question: Question) -> Place | None:
         place = await self.service.summary_place(question.id)
@@ -183,7 +186,14 @@ class LiveSummary(commands.Cog):
         if len(self._shown) > SHOWN_KEPT:
             del self._shown[next(iter(self._shown))]
 
-    # ----- deletions --------------------------------------------------------------------------
+    # ----- other changes the summary shows ---------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_guild_channel_pins_update(self, channel: discord.abc.GuildChannel | discord.Thread, _last) -> None:
+        # Pins are acceptance (cogs/accepting.py): the accepted answer is listed first. The window gives
+        # the acceptance cog time to read the pins list and record it before the summary re-reads.
+        if isinstance(channel, discord.Thread) and self.service.is_watched(channel.guild.id, channel.parent_id):
+            self.changed(channel.id)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -191,9 +201,13 @@ class LiveSummary(commands.Cog):
         if place is None:
             return
         if place.kind == OWN and place.message_id == payload.message_id:
-            # Forget it rather than repost at once: the next change posts a new one.
-            self._shown.pop(payload.channel_id, None)
-            await self.service.set_summary_place(payload.channel_id, replace(place, message_id=None))
+            # Forget it rather than repost at once: the next change posts a new one. Under the
+            # thread's lock, read again: an edit may have replaced it meanwhile, keep that one.
+            async with self._lock(payload.channel_id):
+                place = await self.service.summary_place(payload.channel_id)
+                if place is not None and place.message_id == payload.message_id:
+                    self._shown.pop(payload.channel_id, None)
+                    await self.service.set_summary_place(payload.channel_id, replace(place, message_id=None))
         else:
             self.changed(payload.channel_id)  # a listed answer may be gone
 
