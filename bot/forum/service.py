@@ -245,6 +245,9 @@ class ForumService:
             else:
                 outcome = await self.store.apply_vote(post_id, change.voter_id, change.value, at,
                                                       cap=settings.daily_vote_cap)  # fmt: skip
+            # Scores changed: observers (the live summary) re-render, as after a live vote. The
+            # notification belongs to VoteService; catch-up's writes are votes all the same.
+            self.votes._notify(outcome)
             if outcome.result is VoteResult.CAST:
                 if change.value == 0:
                     tally.withdrawn += 1
