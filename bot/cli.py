@@ -1,5 +1,5 @@
-"""The `quorum` command: run (default), export, demo. Exit codes: 0 ok, 2 bad configuration or
-arguments, 1 anything else."""
+"""The `quorum` command: run (default), export, catchup, recount, demo. Exit codes: 0 ok, 2 bad
+configuration or arguments, 1 anything else."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     catchup.add_argument(
         "--days", type=_days, help="read archived threads this many days back instead of since the last catch-up"
     )
+    recount = commands.add_parser("recount", help="rebuild scores and reputation from the votes and report differences")
+    recount.add_argument("--fix", action="store_true", help="write the recounted values where they differ")
     commands.add_parser("demo", help="play a scripted forum thread through the bundled emulator; no token needed")
     return parser
 
@@ -58,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.export import export_command
 
             return export_command(settings, guild_id=args.guild, out=args.out)
+        if args.command == "recount":
+            from bot.recount_cli import recount_command
+
+            return recount_command(settings, fix=args.fix)
         if args.command == "catchup":
             return asyncio.run(_catchup(settings, args.days))
         return asyncio.run(_run(settings))

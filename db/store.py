@@ -25,7 +25,7 @@ from . import vote_queries as vq
 from .acceptance import drop_acceptance_of, set_acceptance
 from .connection import check_writable, open_reader, open_writer
 from .migrate import migrate
-from .votes import Recount, apply_vote, ensure_member, recount, take_back_votes
+from .votes import Recount, RecountProgress, apply_vote, ensure_member, recount, take_back_votes
 from .writer import Writer
 
 SETUP_ACTION = "setup"
@@ -155,9 +155,9 @@ class SqliteStore:
             votes.setdefault(row["post_id"], {})[row["voter_id"]] = row["value"]
         return votes
 
-    async def recount(self, *, fix: bool = False) -> Recount:
+    async def recount(self, *, fix: bool = False, progress: RecountProgress | None = None) -> Recount:
         """Rebuild scores and reputation from the votes; report (and with `fix`, repair) differences."""
-        return await self.writer.run_sync(partial(recount, fix=fix))
+        return await self.writer.run_sync(partial(recount, fix=fix, progress=progress))
 
     # -- members
 

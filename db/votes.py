@@ -80,20 +80,38 @@ class Recount:
     posts: dict[int, tuple[int, int]] = field(default_factory=dict)  # id -> (stored, recounted)
     questions: dict[int, tuple[int, int]] = field(default_factory=dict)
     members: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # (guild, user) -> ...
+    votes: int = 0  # standing votes counted
+    checked: int = 0  # counters compared (posts, questions and members)
 
     @property
     def differences(self) -> int:
         return len(self.posts) + len(self.questions) + len(self.members)
 
 
-def recount(conn: sqlite3.Connection, fix: bool) -> Recount:
+class RecountProgress:
+    """Rows a running recount has read, for a progress display on another thread (plain attribute
+    writes, which the GIL keeps whole)."""
+
+    EVERY = 10_000
+
+    def __init__(self) -> None:
+        self.phase = "votes"
+        self.rows = 0
+
+
+def recount(conn: sqlite3.Connection, fix: bool, progress: RecountProgress | None = None) -> Recount:
     """Rebuild every score and reputation from the votes (and acceptances) and compare with the
     maintained counters; with `fix`, write the recounted values."""
+    progress = progress or RecountProgress()
     post_scores: dict[int, int] = defaultdict(int)
     reputation: dict[tuple[int, int], int] = defaultdict(int)
+    votes = 0
     for post_id, voter_id, value, kind, author_id, guild_id, _question_id, _starter, gone in conn.execute(
         vq.ALL_STANDING_VOTES
     ):
+        votes += 1
+        if votes % RecountProgress.EVERY == 0:
+            progress.rows = votes
         post_scores[post_id] += value
         if gone:
             continue
@@ -104,20 +122,26 @@ def recount(conn: sqlite3.Connection, fix: bool) -> Recount:
         for user_id, change in acceptance_effect(answer_author, accepter).items():
             reputation[(guild_id, user_id)] += change
 
-    found = Recount()
+    found = Recount(votes=votes)
+    progress.phase, progress.rows = "counters", 0
     for post_id, stored in conn.execute(vq.ALL_POST_SCORES).fetchall():
+        found.checked += 1
         if stored != post_scores.get(post_id, 0):
             found.posts[post_id] = (stored, post_scores.get(post_id, 0))
     for question_id, stored, starter_id in conn.execute(vq.ALL_QUESTION_SCORES).fetchall():
+        found.checked += 1
         expected = post_scores.get(starter_id, 0) if starter_id is not None else 0
         if stored != expected:
             found.questions[question_id] = (stored, expected)
     stored_rep = {(g, u): r for g, u, r in conn.execute(vq.ALL_REPUTATIONS).fetchall()}
     for key in stored_rep.keys() | reputation.keys():
+        found.checked += 1
         expected = START_REP + reputation.get(key, 0)
         if stored_rep.get(key, START_REP) != expected:
             found.members[key] = (stored_rep.get(key, START_REP), expected)
+    progress.rows = found.checked
     if fix:
+        progress.phase = "fixing"
         conn.executemany(vq.SET_POST_SCORE, [(new, pid) for pid, (_, new) in found.posts.items()])
         conn.executemany(vq.SET_QUESTION_SCORE, [(new, qid) for qid, (_, new) in found.questions.items()])
         conn.executemany(vq.SET_REPUTATION, [(g, u, new) for (g, u), (_, new) in found.members.items()])
