@@ -278,3 +278,14 @@ async def test_a_pinned_answer_is_listed_first_as_accepted(emulator, fast):
     assert "Second answer" in summary_of(emulator, tid).splitlines()[0]
     [message] = bot_messages(emulator, tid)
     assert int(message["id"]) not in world.pinned_ids(tid), "only the accepted answer is pinned"
+
+
+def test_summary_delay_setting(tmp_path):
+    from bot.config import ConfigError, load_settings
+
+    base = {"DISCORD_TOKEN": "x.y.z", "DATABASE_URL": f"sqlite:///{tmp_path}/q.db"}
+    assert load_settings(base, require_token=False).summary_delay == 3.0
+    assert load_settings({**base, "QUORUM_SUMMARY_DELAY": "5"}, require_token=False).summary_delay == 5.0
+    for bad in ("0.1", "soon", "1000"):  # below a second a storm would outpace Discord's rate limits
+        with pytest.raises(ConfigError, match="QUORUM_SUMMARY_DELAY"):
+            load_settings({**base, "QUORUM_SUMMARY_DELAY": bad}, require_token=False)
