@@ -9,6 +9,7 @@ import logging
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.message import convert_emoji_reaction
 
 from bot.forum.errors import NotFound
 from bot.forum.models import Post, PostKind, Question
@@ -52,6 +53,9 @@ class Voting(commands.Cog):
 
     async def carry_out(self, channel_id: int, message_id: int, member_id: int, effect: ReactionEffect) -> None:
         message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+        if effect.confirm is not None and not await self.holds(channel_id, message_id, member_id, effect.confirm):
+            await self.votes.undo_stale_switch(message_id, member_id, effect)
+            return
         for emoji, user_id in effect.remove:
             try:
                 await message.remove_reaction(emoji, discord.Object(user_id))
@@ -67,6 +71,17 @@ class Voting(commands.Cog):
                 pass  # the message or the reaction is already gone
         if effect.tell:
             await self.tell(member_id, effect.tell)
+
+    async def holds(self, channel_id: int, message_id: int, member_id: int, emoji: str) -> bool:
+        """Whether the member holds this reaction now: one page of one user, starting at them. When
+        Discord can't say (no access, message gone), assume the event is current."""
+        try:
+            page = await self.bot.http.get_reaction_users(
+                channel_id, message_id, convert_emoji_reaction(emoji), 1, after=member_id - 1
+            )
+        except discord.HTTPException:
+            return True
+        return bool(page) and int(page[0]["id"]) == member_id
 
     async def tell(self, user_id: int, text: str) -> None:
         """A direct message; members who closed their DMs simply don't get it."""

@@ -21,6 +21,10 @@ class ReactionEffect:
     outcome: VoteOutcome
     remove: tuple[tuple[str, int], ...] = ()  # (emoji, member id) reactions the bot should take off
     tell: str | None = None  # a private note for the member who reacted
+    # A switch: take `remove` off only if the member still holds this emoji in Discord. A reaction
+    # event carries no time, so a replayed old "add 👍" after a switch to 👎 would otherwise look like
+    # a new switch and cost the member their 👎. Otherwise `undo_stale_switch` puts the vote back.
+    confirm: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +76,7 @@ class VoteService:
         self._notify(outcome)
         if outcome.result is VoteResult.CAST and outcome.previous == -value:
             opposite = settings.downvote_emoji if value > 0 else settings.upvote_emoji
-            return ReactionEffect(outcome, remove=((opposite, user_id),))
+            return ReactionEffect(outcome, remove=((opposite, user_id),), confirm=emoji)
         if outcome.result is VoteResult.OWN_POST:
             tell = await self._once(f"told:own_post:{guild_id}:{user_id}", OWN_POST_NOTE)
             return ReactionEffect(outcome, remove=((emoji, user_id),), tell=tell)
@@ -91,6 +95,12 @@ class VoteService:
         outcome = await self.store.apply_vote(message_id, user_id, 0, self.clock(), only_if=value)
         self._notify(outcome)
         return ReactionEffect(outcome)
+
+    async def undo_stale_switch(self, message_id: int, user_id: int, effect: ReactionEffect) -> None:
+        """The member does not hold the emoji that switched their vote: the event was an old one
+        replayed. Put back the vote they had."""
+        outcome = await self.store.apply_vote(message_id, user_id, effect.outcome.previous, self.clock())
+        self._notify(outcome)
 
     async def target(self, guild_id: int, message_id: int) -> Post:
         """The live post `/vote` names in this guild, or NotFound."""
