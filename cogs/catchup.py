@@ -281,6 +281,12 @@ class CatchUp(commands.Cog):
             progress.deleted += await self.service.messages_deleted(thread.id, missing)
         live_ids = {p.id for p in live} - set(missing)
         await self._catch_up_votes(thread, vote_emojis, seen & live_ids, read_at, progress)
+        # Pins made or taken down while away accept or unaccept answers; the pins list is their only
+        # record, read once the thread's posts are known. (tests/reliability/test_crash.py: without
+        # this, an answer pinned while the bot was down stayed unaccepted after catch-up.)
+        accepting = self.bot.get_cog("Accepting")
+        if accepting is not None:
+            await accepting.reconcile(thread)  # type: ignore[attr-defined]
 
     async def _catch_up_votes(self, thread: discord.Thread, vote_emojis: dict[int, dict[int, str]],
                               posts: set[int], read_at: datetime, progress: Progress) -> None:  # fmt: skip
