@@ -22,6 +22,7 @@ COGS = (
     "cogs.questions",
     "cogs.asking",
     "cogs.reading",
+    "cogs.profile",
     "cogs.voting",
     "cogs.accepting",
     "cogs.catchup",

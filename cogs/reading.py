@@ -3,9 +3,7 @@ read model, renders it (cogs/render.py) and pages it with buttons that outlive a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -15,68 +13,11 @@ from bot.forum import rules
 from bot.forum.errors import BadInput, NotAllowed, NotFound
 from bot.forum.models import Post, PostKind, Question, Revision
 from bot.forum.service import ForumService
-from bot.tree import report_error
-from cogs import render
+from cogs import paging, render
 from cogs.links import Ref, parse_ref
 from cogs.render import Rendered, Subject
 
-NO_PINGS = discord.AllowedMentions.none()
 QUESTION_VIEW, HISTORY_VIEW = "q", "h"
-
-
-class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    # Everything a click needs is in the custom_id, so the buttons work on messages sent before a
-    # restart: which view, of what, which page this button leads to, and who may turn the pages.
-    template=r"quorum:page:(?P<kind>[qh]):(?P<target>[0-9]{1,20}):(?P<page>[0-9]{1,5}):(?P<owner>[0-9]{1,20})",
-):
-    def __init__(self, kind: str, target: int, page: int, owner: int, *, label: str = "▶", disabled: bool = False):
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                disabled=disabled,
-                custom_id=f"quorum:page:{kind}:{target}:{page}:{owner}",
-            )
-        )
-        self.kind, self.target, self.page, self.owner = kind, target, page, owner
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PageButton:
-        return cls(match["kind"], int(match["target"]), int(match["page"]), int(match["owner"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            if interaction.user.id != self.owner:
-                # A public page is shared: turning it would turn it for everyone reading along.
-                raise NotAllowed(f"These pages belong to <@{self.owner}>. Run `/question` to get your own.")
-            cog = interaction.client.get_cog(Reading.__cog_name__)
-            if not isinstance(cog, Reading):
-                raise NotFound("Reading is switched off right now.")
-            rendered = await cog.render(interaction, self.kind, self.target, self.page)
-            await interaction.response.edit_message(
-                embed=rendered.embed,
-                view=navigation(self.kind, self.target, rendered, self.owner),
-                allowed_mentions=NO_PINGS,
-            )
-        except Exception as error:
-            # discord.py only logs what a component callback raises, and the member would see "This
-            # interaction failed": send it through the one error path instead.
-            await report_error(interaction, error)
-
-
-def navigation(kind: str, target: int, rendered: Rendered, owner: int) -> discord.ui.View | None:
-    """◀ ▶ for a paged view; None when everything fits on one page. Each button carries the page
-    it leads to, so the two never share a custom_id."""
-    if rendered.pages <= 1:
-        return None
-    view = discord.ui.View(timeout=None)
-    first, last = rendered.page == 0, rendered.page == rendered.pages - 1
-    view.add_item(PageButton(kind, target, max(rendered.page - 1, 0), owner, label="◀", disabled=first))
-    view.add_item(PageButton(kind, target, min(rendered.page + 1, rendered.pages - 1), owner, disabled=last))
-    return view
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +27,14 @@ class History:
 
 
 class Reading(commands.Cog):
+    page_commands = {QUESTION_VIEW: "question", HISTORY_VIEW: "history"}  # cogs/paging.py
+
     def __init__(self, bot: commands.Bot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(PageButton)
+        paging.stop_listening(self.bot, self)
 
     @app_commands.command(name="question", description="Show a question with its answers and replies")
     @app_commands.describe(
@@ -105,8 +48,8 @@ class Reading(commands.Cog):
             thread = await self._question(interaction, ref, here=True)
         else:
             thread = await self._question(interaction, parse_ref(question))
-        rendered = await self.render(interaction, QUESTION_VIEW, thread.id, 0)
-        await self._send(interaction, QUESTION_VIEW, thread.id, rendered, public=public)
+        rendered = await self.render_page(interaction, QUESTION_VIEW, thread.id, 0)
+        await paging.send_page(interaction, QUESTION_VIEW, thread.id, rendered, public=public)
 
     @app_commands.command(name="history", description="Show every revision of a post, oldest first")
     @app_commands.describe(message="A link to the message, or its id (a thread's id shows the question's history)")
@@ -115,9 +58,9 @@ class Reading(commands.Cog):
         history = await self._history(interaction, parse_ref(message))
         self._check_may_read(interaction, history.subject)
         rendered = render.history_page(history.subject, history.revisions, 0)
-        await self._send(interaction, HISTORY_VIEW, history.subject.post_id, rendered, public=False)
+        await paging.send_page(interaction, HISTORY_VIEW, history.subject.post_id, rendered, public=False)
 
-    async def render(self, interaction: discord.Interaction, kind: str, target: int, page: int) -> Rendered:
+    async def render_page(self, interaction: discord.Interaction, kind: str, target: int, page: int) -> Rendered:
         """Page `page` of a view, checked again at every click: the post may have been deleted or
         the member's roles changed since the message was sent."""
         if kind == QUESTION_VIEW:
@@ -128,15 +71,6 @@ class Reading(commands.Cog):
         history = await self._history(interaction, Ref(id=target))
         self._check_may_read(interaction, history.subject)
         return render.history_page(history.subject, history.revisions, page)
-
-    async def _send(
-        self, interaction: discord.Interaction, kind: str, target: int, rendered: Rendered, *, public: bool
-    ) -> None:
-        view = navigation(kind, target, rendered, interaction.user.id)
-        extra = {"view": view} if view is not None else {}
-        await interaction.response.send_message(
-            embed=rendered.embed, ephemeral=not public, allowed_mentions=NO_PINGS, **extra
-        )
 
     # ----- resolving what the member named ---------------------------------------------------
 
@@ -229,5 +163,5 @@ def _same_guild(ref: Ref, guild_id: int) -> None:
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(PageButton)
+    paging.listen(bot)
     await bot.add_cog(Reading(bot, bot.service))  # type: ignore[attr-defined]

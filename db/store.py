@@ -24,6 +24,7 @@ from . import queries as q
 from . import vote_queries as vq
 from .acceptance import drop_acceptance_of, set_acceptance
 from .connection import check_writable, open_reader, open_writer
+from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .votes import Recount, RecountProgress, apply_vote, ensure_member, recount, take_back_votes
 from .writer import Writer
@@ -31,7 +32,7 @@ from .writer import Writer
 SETUP_ACTION = "setup"
 
 
-class SqliteStore:
+class SqliteStore(MemberStatsStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(self, path: Path, writer: Writer, write_conn: aiosqlite.Connection,

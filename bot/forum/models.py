@@ -112,3 +112,57 @@ class AnswerView:
     answer: Post
     accepted: bool
     replies: list[Post] = field(default_factory=list)
+
+
+# ----- member statistics: /profile and /top ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCounts:
+    """A member's activity as the store counts it: live posts only."""
+
+    questions: int
+    answers: int
+    accepted: int  # their answers that are the accepted answer of their question
+    reputation: int | None  # stored (may be below 1); None when the forum never saw the member
+
+
+@dataclass(frozen=True, slots=True)
+class TopPost:
+    """One of a member's best posts, with what a link to it needs."""
+
+    post_id: int
+    question_id: int
+    guild_id: int
+    channel_id: int  # the channel holding the question, to keep hidden channels hidden
+    kind: PostKind  # QUESTION or ANSWER
+    score: int
+    title: str  # the question's title
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    guild_id: int
+    user_id: int
+    reputation: int  # as shown: never below 1
+    rank: int | None  # None when the member is not on the leaderboard
+    questions: int
+    answers: int
+    accepted: int
+    best: tuple[TopPost, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RankedMember:
+    rank: int  # members with the same shown reputation share a rank
+    user_id: int
+    reputation: int  # as shown
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    guild_id: int
+    page: int  # 0-based
+    entries: tuple[RankedMember, ...]
+    has_next: bool
+    caller: RankedMember | None  # the member who asked; None when they are not on the board

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from .models import AuditEntry, GuildSettings, Post, Question, Revision
+from .models import AuditEntry, GuildSettings, MemberCounts, Post, Question, Revision, TopPost
 from .voting import VoteOutcome
 
 
@@ -74,6 +74,22 @@ class ForumStore(Protocol):
     # members
     async def reputations(self, guild_id: int) -> dict[int, int]:
         """Stored reputation (1 plus what votes gave and took) of every member the guild has seen."""
+
+    # member statistics (db/member_stats.py): /profile and /top
+    async def member_counts(self, guild_id: int, user_id: int) -> MemberCounts:
+        """Live questions, answers and accepted answers of a member, and their stored reputation."""
+
+    async def best_posts(self, guild_id: int, user_id: int, limit: int) -> list[TopPost]:
+        """A member's live questions and answers with the highest scores, best first."""
+
+    async def leaderboard(self, guild_id: int, *, limit: int, offset: int = 0) -> list[tuple[int, int]]:
+        """(member id, stored reputation), highest first, ties by member id."""
+
+    async def members_above(self, guild_id: int, reputation: int) -> int:
+        """How many members have a stored reputation above `reputation` (rank = 1 + this)."""
+
+    async def member_reputation(self, guild_id: int, user_id: int) -> int | None:
+        """Stored reputation, or None when the forum never saw the member."""
 
     # bookkeeping
     async def guild_ids(self) -> list[int]:

@@ -16,6 +16,7 @@ from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .ports import ForumStore
+from .profiles import Profiles
 from .summary import Place
 from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
@@ -43,6 +44,7 @@ class ForumService:
         # Message ids whose delete arrived lately (insertion-ordered, oldest dropped first).
         self._recently_deleted: dict[int, None] = {}
         self.votes = VoteService(store, self.settings, clock)
+        self.profiles = Profiles(store)
         self.acceptance = AcceptService(store, clock, self._in_order)
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
