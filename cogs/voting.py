@@ -40,7 +40,7 @@ class Voting(commands.Cog):
             return
         is_bot = payload.member.bot if payload.member is not None else False
         effect = await self.votes.reaction_added(
-            payload.guild_id, payload.message_id, payload.user_id, is_bot, str(payload.emoji)
+            payload.guild_id, payload.channel_id, payload.message_id, payload.user_id, is_bot, str(payload.emoji)
         )
         if effect is not None:
             await self.carry_out(payload.channel_id, payload.message_id, payload.user_id, effect)
@@ -49,7 +49,9 @@ class Voting(commands.Cog):
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.guild_id is None or payload.user_id == self.bot.user.id:  # type: ignore[union-attr]
             return
-        await self.votes.reaction_removed(payload.guild_id, payload.message_id, payload.user_id, str(payload.emoji))
+        await self.votes.reaction_removed(
+            payload.guild_id, payload.channel_id, payload.message_id, payload.user_id, str(payload.emoji)
+        )
 
     async def carry_out(self, channel_id: int, message_id: int, member_id: int, effect: ReactionEffect) -> None:
         message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)

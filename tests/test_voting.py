@@ -22,7 +22,8 @@ async def thread_with_answer(emulator, quorum):
 
 async def score_is(quorum, post_id, score):
     async def check():
-        return (await quorum.store.get_post(post_id)).score == score
+        post = await quorum.store.get_post(post_id)
+        return post is not None and post.score == score
 
     await eventually(check)
 
@@ -151,3 +152,15 @@ async def test_replayed_reaction_events_count_once(emulator, quorum):
 
 async def _deleted(quorum, post_id):
     return (await quorum.store.get_post(post_id)).deleted_at is not None
+
+
+async def test_a_reaction_right_after_its_message_counts(emulator, quorum):
+    # The message's handler reads the store before it writes; the reaction must not overtake it.
+    ids, tid, _ = await thread_with_answer(emulator, quorum)
+    for n in range(5):
+        message = await emulator.post_message(ids["carol"], tid, f"quick answer {n}")
+        await emulator.add_reaction(ids["dave"], tid, int(message["id"]), UP)
+        await emulator.remove_reaction(ids["dave"], tid, int(message["id"]), UP)
+        await emulator.add_reaction(ids["mod"], tid, int(message["id"]), UP)
+        await score_is(quorum, int(message["id"]), 1)
+        assert await quorum.store.get_vote(int(message["id"]), ids["dave"]) == 0

@@ -43,7 +43,7 @@ class ForumService:
         self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # Message ids whose delete arrived lately (insertion-ordered, oldest dropped first).
         self._recently_deleted: dict[int, None] = {}
-        self.votes = VoteService(store, self.settings, clock)
+        self.votes = VoteService(store, self.settings, clock, self._in_order)
         self.profiles = Profiles(store)
         self.acceptance = AcceptService(store, clock, self._in_order)
 

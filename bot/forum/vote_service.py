@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,11 +42,12 @@ OWN_POST_REFUSED = "You can't vote on your own posts."
 
 
 class VoteService:
-    def __init__(self, store: ForumStore, settings: Callable[[int], GuildSettings],
-                 clock: Callable[[], datetime]) -> None:  # fmt: skip
+    def __init__(self, store: ForumStore, settings: Callable[[int], GuildSettings], clock: Callable[[], datetime],
+                 in_order: Callable[[int], AbstractAsyncContextManager]) -> None:  # fmt: skip
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.in_order = in_order  # the per-thread lock message events hold while they write
         # Called with the thread id whenever a vote changed a score there (the live summary listens).
         # Plain callbacks, not tasks: they run on every vote, so they must cost next to nothing.
         self._observers: list[Callable[[int], None]] = []
@@ -63,7 +65,7 @@ class VoteService:
                 except Exception:  # the vote is committed; an observer's bug must not undo its effects
                     log.exception("A vote observer failed for thread %s", outcome.question_id)
 
-    async def reaction_added(self, guild_id: int, message_id: int, user_id: int, user_is_bot: bool,
+    async def reaction_added(self, guild_id: int, thread_id: int, message_id: int, user_id: int, user_is_bot: bool,
                              emoji: str) -> ReactionEffect | None:  # fmt: skip
         """None when the reaction is not a vote (another emoji, a bot's reaction)."""
         settings = self.settings(guild_id)
@@ -72,7 +74,12 @@ class VoteService:
             return None
         # No await before the store call: reaction events of one member are queued to the writer in
         # the order Discord sent them, so the latest reaction wins.
-        outcome = await self.store.apply_vote(message_id, user_id, value, self.clock(), cap=settings.daily_vote_cap)
+        at = self.clock()
+        outcome = await self.store.apply_vote(message_id, user_id, value, at, cap=settings.daily_vote_cap)
+        if outcome.result is VoteResult.NOT_A_POST:
+            outcome = await self._after_pending_messages(
+                thread_id, lambda: self.store.apply_vote(message_id, user_id, value, at, cap=settings.daily_vote_cap)
+            )
         self._notify(outcome)
         if outcome.result is VoteResult.CAST and outcome.previous == -value:
             opposite = settings.downvote_emoji if value > 0 else settings.upvote_emoji
@@ -86,15 +93,30 @@ class VoteService:
             return ReactionEffect(outcome, remove=((emoji, user_id),), tell=tell)
         return ReactionEffect(outcome)
 
-    async def reaction_removed(self, guild_id: int, message_id: int, user_id: int, emoji: str) -> ReactionEffect | None:
+    async def reaction_removed(self, guild_id: int, thread_id: int, message_id: int, user_id: int,
+                               emoji: str) -> ReactionEffect | None:  # fmt: skip
         """Taking a vote reaction off withdraws that vote, and only that one: when the bot removes
         the opposite reaction after a switch, the new vote stays."""
         value = vote_value(self.settings(guild_id), emoji)
         if value == 0:
             return None
-        outcome = await self.store.apply_vote(message_id, user_id, 0, self.clock(), only_if=value)
+        at = self.clock()
+        outcome = await self.store.apply_vote(message_id, user_id, 0, at, only_if=value)
+        if outcome.result is VoteResult.NOT_A_POST:
+            outcome = await self._after_pending_messages(
+                thread_id, lambda: self.store.apply_vote(message_id, user_id, 0, at, only_if=value)
+            )
         self._notify(outcome)
         return ReactionEffect(outcome)
+
+    async def _after_pending_messages(self, thread_id: int,
+                                      again: Callable[[], Awaitable[VoteOutcome]]) -> VoteOutcome:  # fmt: skip
+        """A reaction right after its message can reach the writer before the message does (the
+        message's handler reads the store first). Its handler already holds the thread's lock, so
+        wait for that lock, then try once more, with the reaction's own time."""
+        async with self.in_order(thread_id):
+            pass
+        return await again()
 
     async def undo_stale_switch(self, message_id: int, user_id: int, effect: ReactionEffect) -> None:
         """The member does not hold the emoji that switched their vote: the event was an old one
