@@ -25,6 +25,7 @@ COGS = (
     "cogs.profile",
     "cogs.voting",
     "cogs.accepting",
+    "cogs.moderation",
     "cogs.catchup",
     "cogs.summary",
 )

@@ -66,6 +66,8 @@ class Accepting(commands.Cog):
                 await thread.get_partial_message(message_id).unpin(reason="Another answer was accepted")
             except discord.HTTPException as exc:
                 log.warning("Cannot unpin %s in thread %s: %s", message_id, thread.id, exc)
+            else:
+                await self.service.acceptance.unpinned_by_bot(thread.id, message_id, self.bot.user.id)
         await self.mark_solved(thread, plan.accepted_id is not None)
 
     # ----- commands ----------------------------------------------------------------------------

@@ -39,3 +39,24 @@ def member_is_moderator(interaction: discord.Interaction, moderator_role_id: int
 
     roles = [role.id for role in getattr(interaction.user, "roles", ())]
     return is_moderator(roles, moderator_role_id, manage_threads=interaction.permissions.manage_threads)
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Moderation is for the moderator role or Manage Threads. Discord can only hide a command by
+    permission, so it shows these to Manage Threads by default (a server admin can also allow the
+    moderator role in Server Settings -> Integrations); the check here is what enforces the rule."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            raise NotPermitted("This command works in a server, not in direct messages.")
+        service = getattr(interaction.client, "service", None)
+        role_id = service.settings(interaction.guild_id).moderator_role_id if service is not None else None
+        if member_is_moderator(interaction, role_id):
+            return True
+        raise NotPermitted("Only moderators (the moderator role or Manage Threads) can use this command.")
+
+    def decorator(func: T) -> T:
+        func = app_commands.default_permissions(manage_threads=True)(func)
+        return app_commands.check(predicate)(func)
+
+    return decorator

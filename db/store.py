@@ -15,17 +15,19 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.forum.models import AuditEntry, GuildSettings, Post, PostKind, Question, Revision
+from bot.forum.models import AuditEntry, GuildSettings, Post, PostKind, Question, QuestionStatus, Revision
 from bot.forum.voting import VoteOutcome, day_start
 
 from . import catchup_queries as cq
 from . import convert as cv
+from . import moderation_queries as mq
 from . import queries as q
 from . import vote_queries as vq
 from .acceptance import drop_acceptance_of, set_acceptance
 from .connection import check_writable, open_reader, open_writer
 from .member_stats import MemberStatsStore
 from .migrate import migrate
+from .moderation import set_status
 from .votes import Recount, RecountProgress, apply_vote, ensure_member, recount, take_back_votes
 from .writer import Writer
 
@@ -145,6 +147,14 @@ class SqliteStore(MemberStatsStore):
         op = partial(set_acceptance, thread_id, answer_id, accepter_id, cv.to_ms(at), params)
         return await self.writer.run_sync(op)
 
+    async def set_status(self, thread_id: int, status: QuestionStatus, duplicate_of: int | None, at: datetime,
+                         audit: AuditEntry | None = None) -> bool:  # fmt: skip
+        """Set the question's status (and what it duplicates) with the audit entry in one transaction.
+        False when the question is unknown, deleted, or already so."""
+        params = cv.audit_params(audit) if audit is not None else None
+        op = partial(set_status, thread_id, str(status), duplicate_of, cv.to_ms(at), params)
+        return await self.writer.run_sync(op)
+
     async def get_vote(self, post_id: int, voter_id: int) -> int:
         row = await self._fetchone(vq.GET_VOTE, (post_id, voter_id))
         return row["value"] if row else 0
@@ -184,6 +194,13 @@ class SqliteStore(MemberStatsStore):
         else:
             rows = await self._fetchall(q.AUDIT_LOG_BY_ACTOR, (guild_id, actor_id, limit, offset))
         return [cv.audit_from_row(r) for r in rows]
+
+    async def audit_count(self, guild_id: int, *, actor_id: int | None = None) -> int:
+        if actor_id is None:
+            row = await self._fetchone(mq.AUDIT_COUNT, (guild_id,))
+        else:
+            row = await self._fetchone(mq.AUDIT_COUNT_BY_ACTOR, (guild_id, actor_id))
+        return row["n"] if row else 0
 
     async def get_meta(self, key: str) -> str | None:
         row = await self._fetchone(q.GET_META, (key,))

@@ -60,7 +60,11 @@ async def test_a_moderators_pin_accepts_and_a_second_pin_moves_it(emulator, quor
     assert rep[ids["dave"]] == 1 and rep[ids["mod"]] == 1
     await emulator.wait_for(lambda: str(solved) not in emulator.world.channel(tid)["applied_tags"])
     actions = [(e.action, e.target_id) for e in await quorum.store.audit_log(emulator.world.guild_id)]
-    assert actions[:3] == [("unaccept", second), ("accept", second), ("accept", first)]
+    # The bot's own unpin of the first answer is audited too (actor: the bot), written when Discord
+    # answers the unpin, so its place among the member's entries is not fixed.
+    assert ("unpin", first) in actions[:4]
+    members = [a for a in actions if a[0] != "unpin"]
+    assert members[:3] == [("unaccept", second), ("accept", second), ("accept", first)]
     assert (await quorum.store.recount()).differences == 0
 
 

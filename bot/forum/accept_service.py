@@ -84,6 +84,15 @@ class AcceptService:
             await self.store.set_acceptance(thread_id, None, None, self.clock(), audit)
             return question
 
+    async def unpinned_by_bot(self, thread_id: int, message_id: int, bot_id: int) -> None:
+        """The bot took down an answer that is no longer accepted (Discord shows one accepted answer):
+        audited like a member's action, so the log explains a pin that disappeared."""
+        question = await self.store.get_question(thread_id)
+        if question is None:
+            return
+        reason = f"another answer accepted in question {thread_id}"
+        await self.store.add_audit(AuditEntry(question.guild_id, bot_id, "unpin", message_id, reason, self.clock()))
+
     async def _question(self, thread_id: int) -> Question:
         question = await self.store.get_question(thread_id)
         if question is None or question.deleted_at is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from .models import AuditEntry, GuildSettings, MemberCounts, Post, Question, Revision, TopPost
+from .models import AuditEntry, GuildSettings, MemberCounts, Post, Question, QuestionStatus, Revision, TopPost
 from .voting import VoteOutcome
 
 
@@ -71,6 +71,11 @@ class ForumStore(Protocol):
         """Standing votes (value -1 or 1) on the thread's live posts: post id -> voter id -> value.
         Catch-up compares them with the reactions Discord shows."""
 
+    async def set_status(self, thread_id: int, status: QuestionStatus, duplicate_of: int | None, at: datetime,
+                         audit: AuditEntry | None = None) -> bool:  # fmt: skip
+        """Set the question's status (and the question it duplicates, or None) with the audit entry in
+        one transaction. False, with no audit entry, when unknown, deleted or already so."""
+
     # members
     async def reputations(self, guild_id: int) -> dict[int, int]:
         """Stored reputation (1 plus what votes gave and took) of every member the guild has seen."""
@@ -99,5 +104,6 @@ class ForumStore(Protocol):
     async def audit_log(
         self, guild_id: int, *, actor_id: int | None = None, limit: int = 20, offset: int = 0
     ) -> list[AuditEntry]: ...
+    async def audit_count(self, guild_id: int, *, actor_id: int | None = None) -> int: ...
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...

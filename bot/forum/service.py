@@ -15,6 +15,7 @@ from .asking import MAX_TITLE, Draft, check_draft, check_tags
 from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
+from .moderation_service import ModerationService
 from .ports import ForumStore
 from .profiles import Profiles
 from .summary import Place
@@ -46,6 +47,7 @@ class ForumService:
         self.votes = VoteService(store, self.settings, clock, self._in_order)
         self.profiles = Profiles(store)
         self.acceptance = AcceptService(store, clock, self._in_order)
+        self.moderation = ModerationService(store, clock, self._in_order)
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
