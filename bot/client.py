@@ -23,6 +23,7 @@ COGS = (
     "cogs.asking",
     "cogs.reading",
     "cogs.profile",
+    "cogs.search",
     "cogs.voting",
     "cogs.accepting",
     "cogs.moderation",

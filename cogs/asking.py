@@ -10,9 +10,12 @@ from discord.ext import commands
 
 from bot.forum.asking import MAX_BODY, MAX_TITLE, Draft
 from bot.forum.errors import ForumError
+from bot.forum.search_service import SearchService
 from bot.forum.service import ForumService
 from bot.tree import report_error
 from cogs.convert import ASKER_URL, TAGS_FIELD, asked_starter_info, thread_info
+from cogs.search import may_see
+from cogs.similar import DraftButton, choice_view, similar_embed
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
@@ -22,6 +25,11 @@ class Asking(commands.Cog):
     def __init__(self, bot: commands.Bot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
+        self.search = SearchService(service.store, service.clock)
+        self._warned_forbidden: set[int] = set()  # channels whose missing permission was logged
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(DraftButton)
 
     @app_commands.command(name="ask", description="Ask a question: it becomes a thread others answer in")
     @app_commands.describe(
@@ -61,8 +69,46 @@ class Asking(commands.Cog):
         channel: discord.ForumChannel | discord.TextChannel,
         draft: Draft,
     ) -> None:
-        # Creating the thread is a round trip or two: defer so Discord's 3 s deadline cannot bite.
+        # Looking for similar questions and creating the thread are round trips: defer so Discord's
+        # 3 s deadline cannot bite.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild is not None
+        similar = await self.search.similar_questions(interaction.guild.id, draft, may_see(interaction))
+        if similar:
+            pending = await self.search.hold_draft(interaction.guild.id, interaction.user.id, draft)
+            await interaction.followup.send(
+                embed=similar_embed(interaction.guild.id, similar),
+                view=choice_view(pending.id, interaction.user.id),
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
+            return
+        await self.create(interaction, channel, draft)
+
+    async def decide(self, interaction: discord.Interaction, draft_id: int, *, post: bool) -> None:
+        """The asker chose "Post anyway" (post) or "Cancel" on the similar-questions step."""
+        pending = await self.search.take_draft(draft_id, interaction.user.id)
+        if not post:
+            await interaction.response.edit_message(content="Cancelled: your question was not posted.",
+                                                    embed=None, view=None)  # fmt: skip
+            return
+        # Take the buttons away at once (a second click finds no draft anyway), then post.
+        await interaction.response.edit_message(content="Posting your question…", embed=None, view=None)
+        try:
+            channel = self.questions_channel(interaction)
+            await self.create(interaction, channel, Draft(pending.title, pending.body, pending.tags))
+        except Exception:
+            await self.search.restore_draft(pending)  # keep the member's text: they can try again
+            await interaction.followup.send("Your draft is kept:", view=choice_view(pending.id, pending.user_id),
+                                            ephemeral=True, allowed_mentions=NO_PINGS)  # fmt: skip
+            raise
+
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.ForumChannel | discord.TextChannel,
+        draft: Draft,
+    ) -> None:
         embed = starter_embed(interaction.user, draft)
         try:
             if isinstance(channel, discord.ForumChannel):
@@ -75,10 +121,22 @@ class Asking(commands.Cog):
                 starter = await channel.send(embed=embed, allowed_mentions=NO_PINGS)
                 thread = await starter.create_thread(name=draft.title)
         except discord.Forbidden as exc:
-            log.warning("Cannot create a question thread in %s: %s", channel.id, exc.text)
+            # Named as Discord's settings name it; logged once per channel (every /ask would repeat
+            # it), while each member is told every time (tests/reliability/test_discord_errors.py).
+            forum = isinstance(channel, discord.ForumChannel)
+            needed = "Create Posts" if forum else "Send Messages and Create Public Threads"
+            if channel.id not in self._warned_forbidden:
+                self._warned_forbidden.add(channel.id)
+                log.warning("Cannot create a question thread in channel %s: Quorum needs the %s permission there (%s)",
+                            channel.id, needed, exc.text)  # fmt: skip
             raise ForumError(
-                f"I am not allowed to create threads in {channel.mention}: an administrator can check my "
-                "permissions with `/quorum setup`."
+                f"I am not allowed to create threads in {channel.mention}: I need the {needed} permission there. "
+                "An administrator can check my permissions with `/quorum setup`."
+            ) from exc
+        except discord.NotFound as exc:
+            # The channel was deleted and the bot has not heard yet: the same answer as when it knows.
+            raise ForumError(
+                "The questions channel no longer exists: an administrator can pick another with `/quorum setup`."
             ) from exc
         # The gateway delivers the same starter; recording it here too means the question exists as
         # soon as the asker is told, and both paths are idempotent.
@@ -129,4 +187,5 @@ def starter_embed(asker: discord.abc.User, draft: Draft) -> discord.Embed:
 
 
 async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(DraftButton)
     await bot.add_cog(Asking(bot, bot.service))  # type: ignore[attr-defined]

@@ -28,13 +28,14 @@ from .connection import check_writable, open_reader, open_writer
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
+from .search import SearchStore
 from .votes import Recount, RecountProgress, apply_vote, ensure_member, recount, take_back_votes
 from .writer import Writer
 
 SETUP_ACTION = "setup"
 
 
-class SqliteStore(MemberStatsStore):
+class SqliteStore(SearchStore, MemberStatsStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(self, path: Path, writer: Writer, write_conn: aiosqlite.Connection,

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Protocol
 
 from .models import AuditEntry, GuildSettings, MemberCounts, Post, Question, QuestionStatus, Revision, TopPost
+from .search import Candidate, Hit, SearchQuery, SearchResult
+from .similar import PendingAsk, SimilarCandidate
 from .voting import VoteOutcome
 
 
@@ -107,3 +109,27 @@ class ForumStore(Protocol):
     async def audit_count(self, guild_id: int, *, actor_id: int | None = None) -> int: ...
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
+
+    # search (db/search.py)
+    async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int) -> list[Candidate]:
+        """Posts matching the query's words (the newest `limit`), with bm25 relevance and the filters
+        applied; without words, the newest `limit` questions the filters allow."""
+
+    async def search_results(self, hits: list[Hit], query: SearchQuery) -> list[SearchResult]:
+        """Result lines (title, score, answers, snippet of the hit's post) in the order given."""
+
+    async def similar_candidates(
+        self, guild_id: int, terms: tuple[str, ...], limit: int, *, title_only: bool = False, every: bool = False
+    ) -> list[SimilarCandidate]: ...
+
+    # tags
+    async def set_question_tags(self, thread_id: int, tags: tuple[str, ...], at: datetime) -> bool: ...
+    async def tag_names(self, guild_id: int) -> list[str]: ...
+    async def tag_leaders(self, guild_id: int, tag: str, limit: int = 10) -> list[tuple[int, int, int]]:
+        """(member id, summed answer score, answers) in a tag's live questions, best first."""
+
+    # /ask drafts waiting on the similar-questions step
+    async def save_pending_ask(self, draft: PendingAsk) -> None: ...
+    async def get_pending_ask(self, draft_id: int) -> PendingAsk | None: ...
+    async def take_pending_ask(self, draft_id: int, user_id: int) -> PendingAsk | None:
+        """Remove and return the member's draft atomically; None when it is gone or not theirs."""

@@ -1,0 +1,120 @@
+"""Searching the forum, similar questions while asking, drafts waiting on that step, and tags that
+members change in Discord. Adapters pass plain data in; the store does the matching."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from .asking import Draft
+from .errors import BadInput, NotAllowed, NotFound
+from .ports import ForumStore
+from .search import Hit, SearchPage, SearchQuery, parse_query, rank
+from .similar import SHOWN, PendingAsk, SimilarQuestion, key_terms, pick_similar
+
+CANDIDATES = 300  # matching posts ranked per search (the newest); see bench/RESULTS.md for the cost
+FILTERED = 500  # questions listed by a search of filters alone (newest first)
+PER_PAGE = 5
+SIMILAR_CANDIDATES = 200
+DRAFT_TTL = timedelta(hours=1)
+
+Visible = Callable[[int], bool]  # whether the member may read a channel (by id)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SearchService:
+    def __init__(self, store: ForumStore, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.store = store
+        self.clock = clock
+
+    # ----- /search ------------------------------------------------------------------------------
+    async def search(
+        self, guild_id: int, text: str, *, page: int, available_tags: Sequence[str] | None, may_see: Visible
+    ) -> SearchPage:
+        query = parse_query(text)
+        query = replace(query, tags=tuple(canonical_tag(t, available_tags) for t in query.tags))
+        limit = CANDIDATES if query.has_text else FILTERED
+        candidates = await self.store.search_candidates(guild_id, query, limit)
+        capped = len(candidates) >= limit
+        # Hidden channels are dropped before paging, so page counts never reveal them.
+        hits = [h for h in _hits(query, candidates) if may_see(h.channel_id)]
+        pages = max(1, math.ceil(len(hits) / PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = hits[page * PER_PAGE : (page + 1) * PER_PAGE]
+        results = await self.store.search_results(shown, query)
+        notes = []
+        if query.ignored:
+            notes.append(f"Ignored (no letters or digits): {' '.join(query.ignored)[:60]}")
+        return SearchPage(query, results, page, pages, len(hits), capped, notes)
+
+    # ----- similar questions while asking -------------------------------------------------------
+    async def similar_questions(self, guild_id: int, draft: Draft, may_see: Visible) -> list[SimilarQuestion]:
+        """The few existing questions closest to a new one (none when nothing is close enough)."""
+        title_terms, body_terms = key_terms(draft.title, draft.body)
+        if not title_terms:
+            return []
+        # Questions with every title word first (precise and cheap), then any of the title and body
+        # words when that found too few; pick_similar decides what is close enough.
+        found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, every=True)
+        if len({c.question_id for c in found}) < SHOWN:
+            found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES)
+        return pick_similar(title_terms, [c for c in found if may_see(c.channel_id)])
+
+    async def hold_draft(self, guild_id: int, user_id: int, draft: Draft) -> PendingAsk:
+        now = self.clock()
+        pending = PendingAsk(
+            id=secrets.randbits(62) or 1, guild_id=guild_id, user_id=user_id, title=draft.title, body=draft.body,
+            tags=draft.tags, created_at=now, expires_at=now + DRAFT_TTL,
+        )  # fmt: skip
+        await self.store.save_pending_ask(pending)
+        return pending
+
+    async def take_draft(self, draft_id: int, user_id: int) -> PendingAsk:
+        """The member's draft, removed from the store so it is posted (or cancelled) once."""
+        pending = await self.store.take_pending_ask(draft_id, user_id)
+        if pending is None:
+            if await self.store.get_pending_ask(draft_id) is not None:
+                raise NotAllowed("That question is someone else's draft.")
+            raise NotFound("That question was already posted or cancelled.")
+        if pending.expires_at < self.clock():
+            raise NotFound("That draft expired: run `/ask` again.")
+        return pending
+
+    async def restore_draft(self, pending: PendingAsk) -> None:
+        """Put a taken draft back (posting it failed), so the member can try again."""
+        await self.store.save_pending_ask(pending)
+
+    # ----- tags ---------------------------------------------------------------------------------
+    async def tags_changed(self, thread_id: int, tags: tuple[str, ...]) -> bool:
+        """A member (or the bot) changed a post's tags in Discord."""
+        return await self.store.set_question_tags(thread_id, tags, self.clock())
+
+    async def tag_names(self, guild_id: int) -> list[str]:
+        return await self.store.tag_names(guild_id)
+
+
+def _hits(query: SearchQuery, candidates) -> list[Hit]:
+    if query.has_text:
+        return rank(candidates)
+    return [Hit(c.question_id, c.post_id, c.channel_id, 0.0) for c in candidates]  # newest first already
+
+
+def canonical_tag(name: str, available: Sequence[str] | None) -> str:
+    """A forum's tag by its exact name (any case), or a clear refusal with suggestions. Where tags
+    are free-form (text channels) they are stored in lower case by /ask."""
+    if available is None:
+        return name.lower()
+    by_fold = {a.casefold(): a for a in available}
+    if name.casefold() in by_fold:
+        return by_fold[name.casefold()]
+    close = difflib.get_close_matches(name.casefold(), list(by_fold), n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(repr(by_fold[c]) for c in close)}?" if close else ""
+    listed = ", ".join(sorted(available, key=str.casefold)) or "none"
+    raise BadInput(f"There is no tag {name[:40]!r} here.{hint} Tags: {listed}.")

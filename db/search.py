@@ -1,0 +1,207 @@
+"""The store's search, tag and pending-draft methods (mixed into SqliteStore).
+
+FTS5 has a query language of its own (AND, OR, NOT, NEAR, *, ^, column filters, parentheses). The
+member's text never becomes that language: every term is written as an FTS string ("..." with
+quotes doubled), so it can only ever be a phrase of tokens, and the operators between terms are ours.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from bot.forum.search import Candidate, Hit, SearchQuery, SearchResult
+from bot.forum.similar import PendingAsk, SimilarCandidate
+
+from . import convert as cv
+from . import search_queries as sq
+
+if TYPE_CHECKING:
+    from .writer import Writer
+
+
+PROBE_DEPTH = 80
+COMMON_SHARE = 0.02  # a term in more of the newest posts than this only filters (IDF < ln 50)
+HORIZON_TTL = 5.0  # seconds the newest-posts horizon is reused: it moves by a few posts at most
+
+
+def fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def match_all(query: SearchQuery) -> str:
+    """Every word and phrase must match; none of the excluded ones may."""
+    expression = " AND ".join(fts_string(t) for t in query.positive)
+    if query.excluded:
+        expression = f"({expression}) NOT ({' OR '.join(fts_string(t) for t in query.excluded)})"
+    return expression
+
+
+def match_any(terms: tuple[str, ...], *, title_only: bool = False) -> str:
+    expression = " OR ".join(fts_string(t) for t in terms)
+    return f"title : ({expression})" if title_only else expression
+
+
+def _filters(query: SearchQuery, guild_id: int) -> dict:
+    """The named parameters that switch the fixed statements' filters on (search_queries.py)."""
+    scores = dict.fromkeys(("score_ge", "score_gt", "score_le", "score_lt", "score_eq"))
+    if query.score is not None:
+        scores[_SCORE_PARAM[query.score[0]]] = query.score[1]
+    return {
+        "guild": guild_id, "user": query.user_id, "accepted": int(query.accepted),
+        "unanswered": int(query.unanswered), "open": int(query.open),
+        "tags": json.dumps(list(query.tags), ensure_ascii=False), **scores,
+    }  # fmt: skip
+
+
+_SCORE_PARAM = {">=": "score_ge", ">": "score_gt", "<=": "score_le", "<": "score_lt", "=": "score_eq"}
+
+
+class SearchStore:
+    """Needs the SqliteStore's `_fetchall` (reader connections) and `writer`."""
+
+    writer: Writer
+
+    async def _fetchall(self, sql: str, params: tuple | dict) -> list[sqlite3.Row]:  # pragma: no cover - SqliteStore's
+        raise NotImplementedError
+
+    async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int) -> list[Candidate]:
+        """Matching posts (the newest `limit` of them when the query has words) with bm25 relevance;
+        without words, the newest `limit` questions the filters allow (relevance 0)."""
+        params = _filters(query, guild_id)
+        if not query.has_text:
+            rows = await self._fetchall(sq.FILTERED, {**params, "limit": limit})
+            return [_candidate(r, 0.0) for r in rows]
+        params.update(match=match_all(query), limit=limit)
+        common = await self._common_terms(query.positive)
+        if not common:
+            return [_candidate(r, -float(r[3])) for r in await self._fetchall(sq.CANDIDATES, params)]
+        rows = await self._fetchall(sq.CANDIDATES_PLAIN, params)
+        informative = tuple(t for t in query.positive if t not in common)
+        if not rows or not informative:
+            return [_candidate(r, 1.0) for r in rows]  # only very common words: votes and age rank
+        ids = [r[0] for r in rows]
+        args = (json.dumps(ids), " AND ".join(map(fts_string, informative)), min(ids), max(ids))
+        relevance = {rowid: -bm for rowid, bm in await self._fetchall(sq.RELEVANCE_OF, args) if bm is not None}
+        return [_candidate(r, relevance.get(r[0], 0.0)) for r in rows]
+
+    async def _common_terms(self, terms: tuple[str, ...]) -> set[str]:
+        """Terms in more than COMMON_SHARE of the newest posts (see search_queries.RELEVANCE_OF)."""
+        horizon = await self._horizon()
+        if horizon is None:
+            return set()  # a young forum: bm25 over everything is cheap
+        common = set()
+        for term in terms:
+            nth = await self._fetchall(sq.NTH_NEWEST_MATCH, (fts_string(term), PROBE_DEPTH - 1))
+            if nth and nth[0][0] >= horizon:
+                common.add(term)
+        return common
+
+    async def _horizon(self) -> int | None:
+        """The id of the (PROBE_DEPTH / COMMON_SHARE)-th newest post, cached briefly: finding it walks
+        that many rows of the posts table."""
+        cached = getattr(self, "_horizon_cache", None)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        rows = await self._fetchall(sq.NTH_NEWEST_POST, (round(PROBE_DEPTH / COMMON_SHARE) - 1,))
+        horizon = rows[0][0] if rows else None
+        self._horizon_cache = (horizon, now + HORIZON_TTL)
+        return horizon
+
+    async def search_results(self, hits: list[Hit], query: SearchQuery) -> list[SearchResult]:
+        """Result lines for ranked hits, in the order given, with snippets of their best posts."""
+        if not hits:
+            return []
+        question_ids = json.dumps([h.question_id for h in hits])
+        post_ids = json.dumps([h.post_id for h in hits])
+        rows = {r[0]: r for r in await self._fetchall(sq.RESULTS, (question_ids,))}
+        if query.has_text:
+            match = " OR ".join(fts_string(t) for t in query.positive)  # highlight every positive term
+            snippets = dict(await self._fetchall(sq.SNIPPETS, (match, post_ids)))
+        else:
+            snippets = dict(await self._fetchall(sq.PLAIN_SNIPPETS, (post_ids,)))
+        results = []
+        for hit in hits:
+            row = rows.get(hit.question_id)
+            if row is None:
+                continue  # deleted between ranking and rendering
+            results.append(SearchResult(
+                question_id=hit.question_id, post_id=hit.post_id, channel_id=hit.channel_id, title=row[1],
+                score=row[2], accepted=bool(row[3]), answers=row[5], created_at=cv.from_ms(row[4]),
+                snippet=snippets.get(hit.post_id) or "",
+            ))  # fmt: skip
+        return results
+
+    async def similar_candidates(
+        self, guild_id: int, terms: tuple[str, ...], limit: int, *, title_only: bool = False, every: bool = False
+    ) -> list[SimilarCandidate]:
+        """Question posts matching any (with `every`: all) of the terms, newest `limit` first."""
+        if not terms:
+            return []
+        match = " AND ".join(map(fts_string, terms)) if every else match_any(terms, title_only=title_only)
+        rows = await self._fetchall(sq.SIMILAR, (match, guild_id, limit))
+        return [SimilarCandidate(r[0], r[1], r[2], r[3], -float(r[4]), r[5], bool(r[6])) for r in rows]
+
+    # -- tags
+
+    async def set_question_tags(self, thread_id: int, tags: tuple[str, ...], at: datetime) -> bool:
+        """Replace a question's tags (a member edited them in Discord); False if unknown or unchanged."""
+        params = (json.dumps(list(tags), ensure_ascii=False), cv.to_ms(at), thread_id)
+        return await self.writer.run_sync(partial(_changes, sq.SET_TAGS, params))
+
+    async def tag_names(self, guild_id: int) -> list[str]:
+        """Tags used on the guild's questions (for text channels, which have no tag list)."""
+        return [r[0] for r in await self._fetchall(sq.TAG_NAMES, (guild_id,))]
+
+    async def tag_leaders(self, guild_id: int, tag: str, limit: int = 10) -> list[tuple[int, int, int]]:
+        """For `/top tag:`: (member id, summed score, answers) of the best answerers in a tag."""
+        return [(r[0], r[1], r[2]) for r in await self._fetchall(sq.TAG_LEADERS, (guild_id, tag, limit))]
+
+    # -- pending /ask drafts
+
+    async def save_pending_ask(self, draft: PendingAsk) -> None:
+        """Store a draft (and drop expired ones: nobody can post them any more)."""
+        params = (
+            draft.id, draft.guild_id, draft.user_id, draft.title, draft.body,
+            json.dumps(list(draft.tags), ensure_ascii=False), cv.to_ms(draft.created_at), cv.to_ms(draft.expires_at),
+        )  # fmt: skip
+        await self.writer.run_sync(partial(_save_pending, params, cv.to_ms(draft.created_at)))
+
+    async def get_pending_ask(self, draft_id: int) -> PendingAsk | None:
+        rows = await self._fetchall(sq.GET_PENDING, (draft_id,))
+        return _pending(rows[0]) if rows else None
+
+    async def take_pending_ask(self, draft_id: int, user_id: int) -> PendingAsk | None:
+        """Remove and return the member's draft; None if it is gone (posted, cancelled, dropped)."""
+        row = await self.writer.run_sync(partial(_take_pending, draft_id, user_id))
+        return _pending(row) if row else None
+
+
+def _candidate(row, relevance: float) -> Candidate:
+    return Candidate(row[0], row[1], row[2], relevance, row[4], bool(row[5]))
+
+
+def _changes(sql: str, params: tuple, conn: sqlite3.Connection) -> bool:
+    return conn.execute(sql, params).rowcount > 0
+
+
+def _save_pending(params: tuple, now: int, conn: sqlite3.Connection) -> None:
+    conn.execute(sq.DROP_EXPIRED, (now,))
+    conn.execute(sq.INSERT_PENDING, params)
+
+
+def _take_pending(draft_id: int, user_id: int, conn: sqlite3.Connection) -> tuple | None:
+    row = conn.execute(sq.TAKE_PENDING, (draft_id, user_id)).fetchone()
+    return tuple(row) if row else None
+
+
+def _pending(row) -> PendingAsk:
+    return PendingAsk(
+        id=row[0], guild_id=row[1], user_id=row[2], title=row[3], body=row[4], tags=tuple(json.loads(row[5])),
+        created_at=cv.from_ms(row[6]), expires_at=cv.from_ms(row[7]),
+    )  # fmt: skip

@@ -1,0 +1,139 @@
+"""SQL of search, tags and pending /ask drafts. Values are always bound as parameters, and every
+statement is fixed text.
+
+The FTS index (migration 0005) has one row per live post: the starter post's row also carries the
+question's title. bm25 weighs a title match 4x a body match.
+"""
+
+# Filters are bound parameters that switch a condition off (NULL or 0) or on, so every statement is
+# fixed text (no SQL is put together at run time): `:tags` is a JSON array of tag names a question
+# must all carry, each probed by the primary key of question_tags.
+
+# The candidate bound: the newest :limit matching posts (FTS5 walks a doclist in rowid order and
+# stops; rowids are message ids, so newest first). bm25 is computed for those rows only, instead of
+# for every match as ORDER BY rank would (DESIGN §3: 749 ms p99 for common terms at 1M posts).
+CANDIDATES = """
+SELECT p.id, p.question_id, q.channel_id, bm25(post_fts, 4.0, 1.0), q.score, q.accepted_answer_id IS NOT NULL
+FROM post_fts
+JOIN posts p ON p.id = post_fts.rowid
+JOIN questions q ON q.id = p.question_id
+WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL
+  AND (:user IS NULL OR p.author_id = :user)
+  AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
+  AND (:unanswered = 0 OR NOT EXISTS (
+      SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL))
+  AND (:open = 0 OR q.status = 'open')
+  AND (:score_ge IS NULL OR q.score >= :score_ge) AND (:score_gt IS NULL OR q.score > :score_gt)
+  AND (:score_le IS NULL OR q.score <= :score_le) AND (:score_lt IS NULL OR q.score < :score_lt)
+  AND (:score_eq IS NULL OR q.score = :score_eq)
+  AND NOT EXISTS (SELECT 1 FROM json_each(:tags) w WHERE NOT EXISTS (
+      SELECT 1 FROM question_tags t WHERE t.guild_id = :guild AND t.tag = w.value AND t.question_id = q.id))
+ORDER BY post_fts.rowid DESC LIMIT :limit
+"""
+
+# bm25's first call scans the whole doclist of every phrase to count the documents holding it (its
+# IDF): for a word in most posts that alone takes longer than the whole search may. Such a word
+# says almost nothing about relevance (its IDF is near zero), so it only filters: the candidates
+# are found without bm25 (the same query as above, 0.0 for bm25), then ranked by bm25 over the
+# informative terms alone, computed only for the candidate rows (CASE evaluates bm25 lazily) within
+# the candidates' rowid range.
+CANDIDATES_PLAIN = """
+SELECT p.id, p.question_id, q.channel_id, 0.0, q.score, q.accepted_answer_id IS NOT NULL
+FROM post_fts
+JOIN posts p ON p.id = post_fts.rowid
+JOIN questions q ON q.id = p.question_id
+WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL
+  AND (:user IS NULL OR p.author_id = :user)
+  AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
+  AND (:unanswered = 0 OR NOT EXISTS (
+      SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL))
+  AND (:open = 0 OR q.status = 'open')
+  AND (:score_ge IS NULL OR q.score >= :score_ge) AND (:score_gt IS NULL OR q.score > :score_gt)
+  AND (:score_le IS NULL OR q.score <= :score_le) AND (:score_lt IS NULL OR q.score < :score_lt)
+  AND (:score_eq IS NULL OR q.score = :score_eq)
+  AND NOT EXISTS (SELECT 1 FROM json_each(:tags) w WHERE NOT EXISTS (
+      SELECT 1 FROM question_tags t WHERE t.guild_id = :guild AND t.tag = w.value AND t.question_id = q.id))
+ORDER BY post_fts.rowid DESC LIMIT :limit
+"""
+RELEVANCE_OF = """
+SELECT rowid, CASE WHEN rowid IN (SELECT value FROM json_each(?1)) THEN bm25(post_fts, 4.0, 1.0) END
+FROM post_fts WHERE post_fts MATCH ?2 AND rowid BETWEEN ?3 AND ?4
+"""
+# Is a term "very common"? Its PROBE_DEPTH-th newest match is among the newest posts (found by
+# walking at most that many entries of its doclist, and that many posts of the table).
+NTH_NEWEST_MATCH = "SELECT rowid FROM post_fts WHERE post_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"
+NTH_NEWEST_POST = "SELECT id FROM posts ORDER BY id DESC LIMIT 1 OFFSET ?"
+
+# Without words to match: questions newest first, stopping at :limit (a rare tag or member can
+# make this walk many questions: see bench/RESULTS.md). `user:` means the member posted in the thread.
+FILTERED = """
+SELECT coalesce(q.starter_id, q.id), q.id, q.channel_id, 0.0, q.score, q.accepted_answer_id IS NOT NULL
+FROM questions q
+WHERE q.guild_id = :guild AND q.deleted_at IS NULL
+  AND (:user IS NULL OR q.id IN (
+      SELECT question_id FROM posts WHERE guild_id = :guild AND author_id = :user AND deleted_at IS NULL))
+  AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
+  AND (:unanswered = 0 OR NOT EXISTS (
+      SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL))
+  AND (:open = 0 OR q.status = 'open')
+  AND (:score_ge IS NULL OR q.score >= :score_ge) AND (:score_gt IS NULL OR q.score > :score_gt)
+  AND (:score_le IS NULL OR q.score <= :score_le) AND (:score_lt IS NULL OR q.score < :score_lt)
+  AND (:score_eq IS NULL OR q.score = :score_eq)
+  AND NOT EXISTS (SELECT 1 FROM json_each(:tags) w WHERE NOT EXISTS (
+      SELECT 1 FROM question_tags t WHERE t.guild_id = :guild AND t.tag = w.value AND t.question_id = q.id))
+ORDER BY q.created_at DESC, q.id DESC LIMIT :limit
+"""
+
+# What a result line shows, for one page of question ids.
+RESULTS = """
+SELECT q.id, q.title, q.score, q.accepted_answer_id IS NOT NULL AS accepted, q.created_at,
+       (SELECT count(*) FROM posts a
+        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL) AS answers
+FROM questions q WHERE q.id IN (SELECT value FROM json_each(?))
+"""
+
+# A short passage of the body around the matches, marked with private-use characters (U+E000/E001)
+# that the renderer turns into bold after escaping the member's own markdown.
+SNIPPETS = """
+SELECT rowid, snippet(post_fts, 1, char(57344), char(57345), '…', 24)
+FROM post_fts WHERE post_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))
+"""
+PLAIN_SNIPPETS = "SELECT id, substr(body, 1, 200) FROM posts WHERE id IN (SELECT value FROM json_each(?))"
+
+# Similar questions: question posts only, bounded the same way; bodies come along for the overlap check.
+SIMILAR = """
+SELECT q.id, q.channel_id, q.title, p.body, bm25(post_fts, 4.0, 1.0), q.score, q.accepted_answer_id IS NOT NULL
+FROM post_fts
+JOIN posts p ON p.id = post_fts.rowid
+JOIN questions q ON q.id = p.question_id
+WHERE post_fts MATCH ? AND p.kind = 'question' AND p.guild_id = ? AND q.deleted_at IS NULL
+ORDER BY post_fts.rowid DESC LIMIT ?
+"""
+
+# -- tags
+
+SET_TAGS = "UPDATE questions SET tags = ?1, updated_at = max(updated_at, ?2) WHERE id = ?3 AND tags IS NOT ?1"
+TAG_NAMES = "SELECT DISTINCT tag FROM question_tags WHERE guild_id = ? ORDER BY tag LIMIT 500"
+# For `/top tag:`: members by the score of their live answers to the tag's live questions.
+TAG_LEADERS = """
+SELECT a.author_id, sum(a.score) AS score, count(*) AS answers
+FROM question_tags t
+JOIN questions q ON q.id = t.question_id AND q.deleted_at IS NULL
+JOIN posts a ON a.question_id = t.question_id AND a.kind = 'answer' AND a.deleted_at IS NULL
+WHERE t.guild_id = ? AND t.tag = ?
+GROUP BY a.author_id ORDER BY score DESC, a.author_id LIMIT ?
+"""
+
+# -- pending /ask drafts
+
+INSERT_PENDING = """
+INSERT INTO pending_asks (id, guild_id, user_id, title, body, tags, created_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+DROP_EXPIRED = "DELETE FROM pending_asks WHERE expires_at < ?"
+# Taking a draft deletes it in the same statement: two clicks on "Post anyway" cannot both post.
+TAKE_PENDING = """
+DELETE FROM pending_asks WHERE id = ? AND user_id = ?
+RETURNING id, guild_id, user_id, title, body, tags, created_at, expires_at
+"""
+GET_PENDING = "SELECT id, guild_id, user_id, title, body, tags, created_at, expires_at FROM pending_asks WHERE id = ?"
