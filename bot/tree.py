@@ -27,12 +27,20 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     elif isinstance(error, app_commands.CheckFailure):
         # Permission checks word their own refusal (see cogs/checks.py).
         text = str(error) or "You are not allowed to use this command."
+    elif isinstance(error, discord.DiscordServerError):
+        # Discord failing (5xx left after discord.py's own retries) is no bug of ours: no traceback,
+        # and the member can act on it. Commands change the store only after Discord agreed.
+        log.warning("Discord failed during %s: %s %s", _what(interaction), error.status, error.text)
+        text = f"Discord had a problem (error {error.status}) and this was not done: please try again in a moment."
     else:
         reference = secrets.token_hex(4)
-        what = interaction.command.qualified_name if interaction.command else f"interaction {interaction.type.name}"
-        log.error("%s failed (reference %s)", what, reference, exc_info=error)
+        log.error("%s failed (reference %s)", _what(interaction), reference, exc_info=error)
         text = f"Something broke on our side. The moderators can look it up with reference `{reference}`."
     await reply_privately(interaction, text)
+
+
+def _what(interaction: discord.Interaction) -> str:
+    return interaction.command.qualified_name if interaction.command else f"interaction {interaction.type.name}"
 
 
 async def reply_privately(interaction: discord.Interaction, text: str) -> None:

@@ -27,6 +27,7 @@ class Accepting(commands.Cog):
         self.service = service
         self.accept_menu = app_commands.ContextMenu(name="Accept answer", callback=self.accept_from_menu)
         self.accept_menu.guild_only = True
+        self._warned_forbidden: set[int] = set()  # channels whose missing Pin Messages was logged
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.accept_menu)
@@ -108,9 +109,15 @@ class Accepting(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
 
         async def in_discord(question: Question, post: Post) -> None:
-            if question.accepted_answer_id not in (None, post.id):
-                await self._pin(thread, question.accepted_answer_id, pin=False)
-            await self._pin(thread, post.id, pin=True)
+            previous = question.accepted_answer_id if question.accepted_answer_id not in (None, post.id) else None
+            await self._pin(thread, previous, pin=False)
+            try:
+                await self._pin(thread, post.id, pin=True)
+            except Exception:
+                # Put the previous accepted answer back: a refused /accept must leave the question
+                # as it was, not without an accepted answer (tests/reliability/test_discord_errors.py).
+                await self._restore_pin(thread, previous)
+                raise
 
         moderator = self._moderator(interaction)
         await self.service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
@@ -132,16 +139,36 @@ class Accepting(commands.Cog):
             else:
                 await message.unpin(reason="No longer the accepted answer")
         except discord.Forbidden as exc:
+            # Said once per channel in the log (the member hears it every time): an admin must act.
+            channel_id = thread.parent_id or thread.id
+            if channel_id not in self._warned_forbidden:
+                self._warned_forbidden.add(channel_id)
+                log.warning("Cannot pin in thread %s (channel %s): Quorum needs the Pin Messages permission there "
+                            "to mark accepted answers.", thread.id, channel_id)  # fmt: skip
             raise ForumError(
                 "I need the Pin Messages permission in this channel to mark accepted answers: "
                 "a server admin can grant it."
             ) from exc
+        except discord.NotFound as exc:
+            if not pin:
+                return  # the old accepted answer is gone from Discord: nothing left to unpin
+            # Deleted in Discord before its deletion event reached the store: an expected race.
+            raise ForumError("That answer no longer exists in Discord.") from exc
         except discord.HTTPException as exc:
             if exc.code == 50083 or thread.archived or thread.locked:
                 raise ForumError("This thread is archived or locked: reopen it to change the accepted answer.") from exc
             if exc.code == 30003:
                 raise ForumError("This thread has reached Discord's limit of 250 pins.") from exc
             raise
+
+    async def _restore_pin(self, thread: discord.Thread, message_id: int | None) -> None:
+        """Best effort: the member already hears about the first failure; this one is only logged."""
+        if message_id is None:
+            return
+        try:
+            await thread.get_partial_message(message_id).pin(reason="Accepting another answer failed")
+        except discord.HTTPException as exc:
+            log.warning("Could not pin %s again in thread %s after a refused accept: %s", message_id, thread.id, exc)
 
     async def mark_solved(self, thread: discord.Thread, solved: bool) -> None:
         """Apply or remove the forum's "Solved" tag, if it has one."""

@@ -36,12 +36,24 @@ NEED_SEND_IN_THREADS = (
     "a server admin can grant it."
 )
 THREAD_GONE = "This thread no longer exists in Discord."
+THREAD_ARCHIVED = 50083
+ARCHIVED_MEANWHILE = "Discord archived this thread meanwhile, so nothing changed: run the command again."
+
+
+class MissingPermission(ForumError):
+    """Discord refused for lack of one of the bot's permissions: the member hears it every time, the
+    log once per channel, naming the permission (tests/reliability/test_discord_errors.py)."""
+
+    def __init__(self, message: str, permission: str) -> None:
+        super().__init__(message)
+        self.permission = permission
 
 
 class Moderation(commands.Cog):
     def __init__(self, bot: commands.Bot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
+        self._warned_forbidden: set[tuple[int, str]] = set()  # (channel, permission) already logged
 
     # ----- commands ----------------------------------------------------------------------------
     @app_commands.command(name="close", description="Close this question: no new answers, thread locked and archived")
@@ -98,8 +110,17 @@ class Moderation(commands.Cog):
             await self._show(thread, change)
 
         moderator = member_is_moderator(interaction, self.service.settings(thread.guild.id).moderator_role_id)
-        change = await self.service.moderation.moderate(thread.id, action, interaction.user.id, moderator,
-                                                        in_discord, reason=reason, original_id=original_id)  # fmt: skip
+        try:
+            change = await self.service.moderation.moderate(
+                thread.id, action, interaction.user.id, moderator, in_discord, reason=reason, original_id=original_id
+            )
+        except MissingPermission as exc:
+            channel_id = thread.parent_id or thread.id
+            if (channel_id, exc.permission) not in self._warned_forbidden:
+                self._warned_forbidden.add((channel_id, exc.permission))
+                log.warning("Cannot moderate thread %s (channel %s): Quorum needs the %s permission there",
+                            thread.id, channel_id, exc.permission)  # fmt: skip
+            raise
         await interaction.followup.send(_done(change), ephemeral=True, allowed_mentions=NO_PINGS)
 
     # ----- making Discord show it -------------------------------------------------------------
@@ -164,7 +185,7 @@ async def _edit(thread: discord.Thread, **flags: bool) -> discord.Thread:
     try:
         return await thread.edit(**flags, reason="Quorum moderation")
     except discord.Forbidden as exc:
-        raise ForumError(NEED_MANAGE_THREADS) from exc
+        raise MissingPermission(NEED_MANAGE_THREADS, "Manage Threads") from exc
     except discord.NotFound as exc:
         raise ForumError(THREAD_GONE) from exc
 
@@ -173,9 +194,13 @@ async def _post(thread: discord.Thread, text: str) -> discord.Message:
     try:
         return await thread.send(text[:2000], allowed_mentions=NO_PINGS)
     except discord.Forbidden as exc:
-        raise ForumError(NEED_SEND_IN_THREADS) from exc
+        raise MissingPermission(NEED_SEND_IN_THREADS, "Send Messages in Threads") from exc
     except discord.NotFound as exc:
         raise ForumError(THREAD_GONE) from exc
+    except discord.HTTPException as exc:
+        if exc.code == THREAD_ARCHIVED:  # archived by Discord after the bot last heard of the thread
+            raise ForumError(ARCHIVED_MEANWHILE) from exc
+        raise
 
 
 async def _undo(thread: discord.Thread, before: tuple[bool, bool], posted: discord.Message | None) -> None:

@@ -19,6 +19,8 @@ class Questions(commands.Cog):
         self.bot = bot
         self.service = service
         self._warned_no_content = False
+        # Messages whose creation is left to their first edit's handler (see on_message).
+        self._created_at_edit: set[int] = set()
 
     def _watched_thread(self, channel: object) -> discord.Thread | None:
         if isinstance(channel, discord.Thread) and self.service.is_watched(channel.guild.id, channel.parent_id):
@@ -45,6 +47,13 @@ class Questions(commands.Cog):
         thread = self._watched_thread(message.channel)
         if thread is None or not self._content_readable():
             return
+        if message.edited_at is not None:
+            # discord.py updates its cached message in place when an edit arrives before this
+            # handler ran (a burst, a RESUME replay): the original text is gone from `message`, but
+            # the edit's raw event still holds it (cached_message), so creation happens there and
+            # the first revision is not lost (tests/reliability/test_gateway.py).
+            self._created_at_edit.add(message.id)
+            return
         starter = message if message.id == thread.id else None
         await self.service.message_created(message_info(message), thread_info(thread, starter))
 
@@ -55,6 +64,11 @@ class Questions(commands.Cog):
         # Embeds resolving or a pin toggling also send MESSAGE_UPDATE; only a text edit has edited_at.
         if thread is None or message.edited_at is None or not self._content_readable():
             return
+        original = payload.cached_message
+        if original is not None and original.edited_at is None and original.id in self._created_at_edit:
+            self._created_at_edit.discard(original.id)
+            starter = original if original.id == thread.id else None
+            await self.service.message_created(message_info(original), thread_info(thread, starter))
         await self.service.message_edited(message_info(message), thread_info(thread), message.edited_at)
 
     @commands.Cog.listener()

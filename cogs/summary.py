@@ -46,6 +46,7 @@ class LiveSummary(commands.Cog):
         # One edit of a thread at a time: two concurrent first edits would post two summaries.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._shown: dict[int, dict] = {}  # thread -> the embed last sent for its own summary message
+        self._warned_forbidden: set[int] = set()  # channels whose missing permission was logged
         self._unobserve = service.votes.observe(self.changed)
 
     async def cog_unload(self) -> None:
@@ -92,6 +93,20 @@ class LiveSummary(commands.Cog):
     async def _refresh_logged(self, thread_id: int) -> None:
         try:
             await self.refresh(thread_id)
+        except discord.Forbidden as exc:
+            # Once per channel (every vote there would say it again), naming what an admin must grant.
+            thread = self.bot.get_channel(thread_id)
+            channel_id = getattr(thread, "parent_id", None) or thread_id
+            if channel_id in self._warned_forbidden:
+                log.debug("Summary of thread %s not updated: %s", thread_id, exc.text)
+            else:
+                self._warned_forbidden.add(channel_id)
+                log.warning(
+                    "Cannot post or edit the best-answers summary in thread %s (channel %s): Quorum needs "
+                    "the Send Messages in Threads and Embed Links permissions there",
+                    thread_id,
+                    channel_id,
+                )
         except discord.HTTPException as exc:
             if exc.code == THREAD_ARCHIVED:
                 # Discord refuses edits in archived threads; the next vote after unarchiving heals it.

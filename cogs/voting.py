@@ -21,6 +21,7 @@ from cogs.render import post_url
 
 NO_PINGS = discord.AllowedMentions.none()
 DIRECTIONS = {"up": 1, "down": -1, "clear": 0}
+THREAD_ARCHIVED = 50083
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,13 @@ class Voting(commands.Cog):
                     )
             except discord.NotFound:
                 pass  # the message or the reaction is already gone
+            except discord.HTTPException as exc:
+                # An archived thread (50083) or Discord failing (5xx after discord.py's retries): the
+                # vote is stored either way, and the next catch-up settles the reactions. Escaping
+                # here would only log a traceback (tests/reliability/test_discord_errors.py).
+                level = logging.DEBUG if exc.code == THREAD_ARCHIVED else logging.WARNING
+                log.log(level, "Could not take %s's %s off message %s: %s %s", user_id, emoji, message_id,
+                        exc.status, exc.text)  # fmt: skip
         if effect.tell:
             await self.tell(member_id, effect.tell)
 
