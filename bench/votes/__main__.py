@@ -1,0 +1,182 @@
+"""python -m bench.votes: run every phase once (or --rounds times) and print the numbers and ratios.
+
+Phases, each in a fresh process, each on a fresh copy of the fixture, each bounded (~60 s):
+  sqlite   limit (b): raw sqlite3, 1000 votes per transaction
+  bare     limit (a): a bare discord.Client counting on_raw_reaction_add
+  quorum   (c): the real bot, gateway frame -> committed vote, score and reputation
+  latency  commit latency through the store's writer at a steady 1k votes/s
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from . import clients, fixture, latency, sender, sqlite_raw
+
+TARGET = 0.6
+CTX = mp.get_context("spawn")
+
+
+def _recv(pipe, kind: str, timeout: float = 120.0):
+    if not pipe.poll(timeout):
+        raise TimeoutError(f"no {kind!r} message within {timeout:.0f} s")
+    message = pipe.recv()
+    if message[0] != kind:
+        raise RuntimeError(f"expected {kind!r}, got {message!r}")
+    return message
+
+
+def _child(target, *args) -> tuple[mp.Process, object]:
+    mine, theirs = CTX.Pipe()
+    proc = CTX.Process(target=target, args=(theirs, *args), daemon=True)
+    proc.start()
+    return proc, mine
+
+
+def phase_sqlite(workdir: Path, fix: Path, votes) -> dict:
+    db = fixture.copy(fix, workdir / "sqlite.db")
+    proc, pipe = _child(sqlite_raw.main, str(db), votes)
+    result = _recv(pipe, "done", 180)[1]
+    proc.join(10)
+    return result
+
+
+def phase_stream(workdir: Path, fix: Path, which: str, send_pipe, port: int, frames: int,
+                 summary_delay: float) -> dict:  # fmt: skip
+    api_base, gateway_url = f"http://127.0.0.1:{port}/api/v10", f"ws://127.0.0.1:{port}/gateway"
+    if which == "bare":
+        proc, pipe = _child(clients.bare, api_base, gateway_url, frames)
+    else:
+        db = fixture.copy(fix, workdir / "quorum.db")
+        started_ms = int(time.time() * 1000) - 1
+        proc, pipe = _child(clients.quorum, api_base, gateway_url, str(db), frames, started_ms, summary_delay)
+    _recv(send_pipe, "armed", 120)
+    _recv(pipe, "ready", 120)
+    send_pipe.send(("go",))
+    t0 = _recv(send_pipe, "sent", 60)[1]
+    result = _recv(pipe, "done", 180)[1]
+    proc.join(30)
+    if proc.is_alive():
+        proc.kill()
+    result["start"] = t0
+    result["seconds"] = result["end"] - t0
+    # Incomplete (the phase's time limit): the rate over what was done in the window.
+    result["rate"] = result["count"] / result["seconds"]
+    return result
+
+
+def phase_latency(workdir: Path, fix: Path, params: fixture.Params, rate: int, seconds: float) -> dict:
+    db = fixture.copy(fix, workdir / "latency.db")
+    proc, pipe = _child(latency.run, str(db), params, rate, seconds)
+    result = _recv(pipe, "done", 180)[1]
+    proc.join(10)
+    return result
+
+
+def machine() -> dict:
+    import aiosqlite
+    import discord
+    import sqlite3
+
+    load = os.getloadavg()
+    return {"python": sys.version.split()[0], "discord.py": discord.__version__, "aiosqlite": aiosqlite.__version__,
+            "sqlite": sqlite3.sqlite_version, "cpus": os.cpu_count(), "platform": platform.platform(),
+            "loadavg_at_start": [round(x, 2) for x in load]}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.votes", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/quorum-bench"))
+    ap.add_argument("--votes", type=int, default=60_000, help="frames / votes per throughput phase")
+    ap.add_argument("--rounds", type=int, default=1, help="repeat sqlite, bare, quorum; ratios per round")
+    ap.add_argument("--phases", default="sqlite,bare,quorum,latency")
+    ap.add_argument("--latency-rate", type=int, default=1000)
+    ap.add_argument("--latency-seconds", type=float, default=10.0)
+    ap.add_argument("--summary-delay", type=float, default=300.0,
+                    help="Quorum's QUORUM_SUMMARY_DELAY: the default 300 (the most the setting allows) keeps the "
+                         "live summary's edits out of the measured window; 3 is the production default")
+    ap.add_argument("--json", type=Path, help="also write every number here")
+    args = ap.parse_args(argv)
+    phases = args.phases.split(",")
+    params = fixture.Params(votes=args.votes)
+    report: dict = {"machine": machine(), "params": params.__dict__ | {"posts": params.posts}, "rounds": []}
+    t = time.perf_counter()
+    fix, votes = fixture.prepare(args.workdir, params)
+    print(f"fixture {fix} ({params.posts} posts, {params.base_votes} standing votes) ready in "
+          f"{time.perf_counter() - t:.1f} s; {len(votes)} votes to cast", flush=True)  # fmt: skip
+
+    send_proc = send_pipe = None
+    port = 0
+    if "bare" in phases or "quorum" in phases:
+        send_proc, send_pipe = _child(sender.main, votes)
+        port = _recv(send_pipe, "port", 120)[1]
+    try:
+        for r in range(args.rounds):
+            rnd: dict = {}
+            for name in ("sqlite", "bare", "quorum"):
+                if name not in phases:
+                    continue
+                if name == "sqlite":
+                    rnd[name] = phase_sqlite(args.workdir, fix, votes)
+                else:
+                    rnd[name] = phase_stream(args.workdir, fix, name, send_pipe, port, len(votes), args.summary_delay)
+                print(f"round {r + 1} {name:7s} {rnd[name]['rate']:9.0f} votes/s  "
+                      f"{_brief(rnd[name])}", flush=True)  # fmt: skip
+            _ratios(rnd)
+            report["rounds"].append(rnd)
+        if "latency" in phases:
+            res = phase_latency(args.workdir, fix, params, args.latency_rate, args.latency_seconds)
+            report["latency"] = res
+            print(f"latency at {res['rate']:.0f} votes/s: p50 {res['p50_ms']:.2f} ms, p90 {res['p90_ms']:.2f} ms, "
+                  f"p99 {res['p99_ms']:.2f} ms (target <= 5), max {res['max_ms']:.1f} ms, "
+                  f"{res['commits']} commits, {res['results']}", flush=True)  # fmt: skip
+    finally:
+        if send_pipe is not None:
+            send_pipe.send(("stats",))
+            try:
+                report["sender_requests"] = _recv(send_pipe, "stats", 10)[1:]
+            except (TimeoutError, RuntimeError):
+                pass
+            send_pipe.send(("stop",))
+            send_proc.join(10)
+    _summary(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def _brief(res: dict) -> str:
+    keep = ("seconds", "complete", "reason", "count", "commits", "failed_ops", "recount_differences", "new_votes",
+            "cast", "refused", "new_rows")  # fmt: skip
+    return " ".join(f"{k}={round(res[k], 2) if isinstance(res[k], float) else res[k]}" for k in keep if k in res)
+
+
+def _ratios(rnd: dict) -> None:
+    if {"quorum", "bare", "sqlite"} <= rnd.keys():
+        q, b, s = rnd["quorum"]["rate"], rnd["bare"]["rate"], rnd["sqlite"]["rate"]
+        rnd["ratios"] = {"quorum/bare": q / b, "quorum/sqlite": q / s, "quorum/min": q / min(b, s)}
+        print("         ratios " + "  ".join(f"{k} {v:.2f}" for k, v in rnd["ratios"].items())
+              + f"  (target quorum/min >= {TARGET})", flush=True)  # fmt: skip
+
+
+def _summary(report: dict) -> None:
+    ratios = [r["ratios"]["quorum/min"] for r in report["rounds"] if "ratios" in r]
+    if ratios:
+        med = statistics.median(ratios)
+        verdict = "meets" if med >= TARGET else "BELOW"
+        print(f"quorum/min(bare, sqlite): median {med:.2f} over {len(ratios)} round(s): {verdict} the {TARGET} target")
+    if "sender_requests" in report:
+        print(f"sender REST requests {report['sender_requests'][0]}, unexpected {report['sender_requests'][1]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
