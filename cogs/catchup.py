@@ -72,22 +72,27 @@ class CatchUp(commands.Cog):
             self.trigger()
 
     # Live reaction events are mirrored by cogs/voting.py; these only note when one arrived, so
-    # catch-up leaves that member's vote on that post to the live event (see `_live_since`).
-    @commands.Cog.listener()
-    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+    # catch-up leaves that member's vote on that post to the live event (see `_live_since`). They are
+    # listening only while a run is (see `run`): outside runs, a listener would cost every vote an
+    # extra task for nothing.
+    async def _noted_reaction(self, payload: discord.RawReactionActionEvent) -> None:
         self._saw_live(payload.message_id, payload.user_id)
 
-    @commands.Cog.listener()
-    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        self._saw_live(payload.message_id, payload.user_id)
-
-    @commands.Cog.listener()
-    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+    async def _noted_clear(self, payload: discord.RawReactionClearEvent | discord.RawReactionClearEmojiEvent) -> None:
         self._saw_live(payload.message_id, ANYONE)
 
-    @commands.Cog.listener()
-    async def on_raw_reaction_clear_emoji(self, payload: discord.RawReactionClearEmojiEvent) -> None:
-        self._saw_live(payload.message_id, ANYONE)
+    def _noting_live_reactions(self, on: bool) -> None:
+        listeners = (
+            (self._noted_reaction, "on_raw_reaction_add"),
+            (self._noted_reaction, "on_raw_reaction_remove"),
+            (self._noted_clear, "on_raw_reaction_clear"),
+            (self._noted_clear, "on_raw_reaction_clear_emoji"),
+        )
+        for listener, event in listeners:
+            if on:
+                self.bot.add_listener(listener, event)
+            else:
+                self.bot.remove_listener(listener, event)
 
     def _saw_live(self, message_id: int, user_id: int) -> None:
         if self._lock.locked():  # only a running catch-up needs to know; nothing piles up between runs
@@ -134,32 +139,39 @@ class CatchUp(commands.Cog):
         """One catch-up of every watched channel. `days` reads archived threads that far back
         instead of from the watermark (and leaves the watermark as it is)."""
         async with self._lock:
-            progress = self.progress = Progress()
-            started = datetime.now(UTC)
             self._live_reactions.clear()
-            work: list[tuple[discord.Guild, list[discord.Thread], bool, datetime]] = []
-            for guild in sorted(self.bot.guilds, key=lambda g: g.id):
-                channel_id = self.service.settings(guild.id).forum_channel_id
-                if channel_id is None:
-                    continue
-                progress.guilds += 1
-                listed_at = self.service.clock()  # before the listing: what it shows is at least this new
-                threads, complete = await self._list_threads(guild, channel_id, days)
-                work.append((guild, threads, complete, listed_at))
-                progress.threads_total += len(threads)
-            log.info("Catch-up: %d thread(s) to read in %d watched channel(s)", progress.threads_total, progress.guilds)
-            for guild, threads, complete, listed_at in work:
-                failed_before = progress.threads_failed
-                all_read = await self._read_threads(threads, progress, listed_at)
-                # A failed thread (not a 403/404, which would fail again) or a run cut short by
-                # shutdown keeps the old watermark, so the next run reads those archived threads again.
-                if all_read and complete and progress.threads_failed == failed_before and days is None:
-                    mark = plan.next_watermark(started)
-                    await self.bot.store.set_meta(plan.watermark_key(guild.id), mark.isoformat())  # type: ignore[attr-defined]
-            progress.finished = time.monotonic()
-            self.completed += 1
-            log.info("%s", progress.summary())
-            return progress
+            self._noting_live_reactions(True)
+            try:
+                return await self._run(days)
+            finally:
+                self._noting_live_reactions(False)
+
+    async def _run(self, days: float | None) -> Progress:
+        progress = self.progress = Progress()
+        started = datetime.now(UTC)
+        work: list[tuple[discord.Guild, list[discord.Thread], bool, datetime]] = []
+        for guild in sorted(self.bot.guilds, key=lambda g: g.id):
+            channel_id = self.service.settings(guild.id).forum_channel_id
+            if channel_id is None:
+                continue
+            progress.guilds += 1
+            listed_at = self.service.clock()  # before the listing: what it shows is at least this new
+            threads, complete = await self._list_threads(guild, channel_id, days)
+            work.append((guild, threads, complete, listed_at))
+            progress.threads_total += len(threads)
+        log.info("Catch-up: %d thread(s) to read in %d watched channel(s)", progress.threads_total, progress.guilds)
+        for guild, threads, complete, listed_at in work:
+            failed_before = progress.threads_failed
+            all_read = await self._read_threads(threads, progress, listed_at)
+            # A failed thread (not a 403/404, which would fail again) or a run cut short by
+            # shutdown keeps the old watermark, so the next run reads those archived threads again.
+            if all_read and complete and progress.threads_failed == failed_before and days is None:
+                mark = plan.next_watermark(started)
+                await self.bot.store.set_meta(plan.watermark_key(guild.id), mark.isoformat())  # type: ignore[attr-defined]
+        progress.finished = time.monotonic()
+        self.completed += 1
+        log.info("%s", progress.summary())
+        return progress
 
     async def _list_threads(
         self, guild: discord.Guild, channel_id: int, days: float | None

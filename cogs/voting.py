@@ -43,7 +43,7 @@ class Voting(commands.Cog):
         effect = await self.votes.reaction_added(
             payload.guild_id, payload.channel_id, payload.message_id, payload.user_id, is_bot, str(payload.emoji)
         )
-        if effect is not None:
+        if effect is not None and (effect.remove or effect.tell):  # most votes need nothing from Discord
             await self.carry_out(payload.channel_id, payload.message_id, payload.user_id, effect)
 
     @commands.Cog.listener()
