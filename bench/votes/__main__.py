@@ -82,9 +82,10 @@ def phase_latency(workdir: Path, fix: Path, params: fixture.Params, rate: int, s
 
 
 def machine() -> dict:
+    import sqlite3
+
     import aiosqlite
     import discord
-    import sqlite3
 
     load = os.getloadavg()
     return {"python": sys.version.split()[0], "discord.py": discord.__version__, "aiosqlite": aiosqlite.__version__,
