@@ -42,7 +42,10 @@ class Attachment:
     size: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, unlike the other models: a thread page builds hundreds of Posts per view, and a frozen
+# dataclass's __init__ costs about 6x more (each field set through object.__setattr__). Treat it as
+# a value all the same.
+@dataclass(slots=True)
 class Post:
     id: int  # the Discord message id
     question_id: int  # the thread id
@@ -107,7 +110,7 @@ class ThreadView:
     comments: list[Post] = field(default_factory=list)  # replies to the question itself
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for the same reason as Post: one per answer on every page view
 class AnswerView:
     answer: Post
     accepted: bool
