@@ -79,8 +79,8 @@ class SearchStore:
         params.update(match=match_all(query), limit=limit)
         common = await self._common_terms(query.positive)
         if not common:
-            return [_candidate(r, -float(r[3])) for r in await self._fetchall(sq.CANDIDATES, params)]
-        rows = await self._fetchall(sq.CANDIDATES_PLAIN, params)
+            return [_candidate(r, -float(r[3])) for r in await self._fetchall(sq.CANDIDATES, {**params, "ranked": 1})]
+        rows = await self._fetchall(sq.CANDIDATES, {**params, "ranked": 0})
         informative = tuple(t for t in query.positive if t not in common)
         if not rows or not informative:
             return [_candidate(r, 1.0) for r in rows]  # only very common words: votes and age rank

@@ -12,8 +12,15 @@ question's title. bm25 weighs a title match 4x a body match.
 # The candidate bound: the newest :limit matching posts (FTS5 walks a doclist in rowid order and
 # stops; rowids are message ids, so newest first). bm25 is computed for those rows only, instead of
 # for every match as ORDER BY rank would (DESIGN §3: 749 ms p99 for common terms at 1M posts).
+# bm25's first call scans the whole doclist of every phrase to count the documents holding it (its
+# IDF): for a word in most posts that alone takes longer than the whole search may. Such a word
+# says almost nothing about relevance (its IDF is near zero), so it only filters: the candidates
+# are found without bm25 (CANDIDATES with :ranked = 0: CASE never calls it), then ranked by bm25 over the
+# informative terms alone, computed only for the candidate rows (CASE evaluates bm25 lazily) within
+# the candidates' rowid range.
 CANDIDATES = """
-SELECT p.id, p.question_id, q.channel_id, bm25(post_fts, 4.0, 1.0), q.score, q.accepted_answer_id IS NOT NULL
+SELECT p.id, p.question_id, q.channel_id, CASE WHEN :ranked THEN bm25(post_fts, 4.0, 1.0) ELSE 0.0 END,
+       q.score, q.accepted_answer_id IS NOT NULL
 FROM post_fts
 JOIN posts p ON p.id = post_fts.rowid
 JOIN questions q ON q.id = p.question_id
@@ -31,30 +38,6 @@ WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL
 ORDER BY post_fts.rowid DESC LIMIT :limit
 """
 
-# bm25's first call scans the whole doclist of every phrase to count the documents holding it (its
-# IDF): for a word in most posts that alone takes longer than the whole search may. Such a word
-# says almost nothing about relevance (its IDF is near zero), so it only filters: the candidates
-# are found without bm25 (the same query as above, 0.0 for bm25), then ranked by bm25 over the
-# informative terms alone, computed only for the candidate rows (CASE evaluates bm25 lazily) within
-# the candidates' rowid range.
-CANDIDATES_PLAIN = """
-SELECT p.id, p.question_id, q.channel_id, 0.0, q.score, q.accepted_answer_id IS NOT NULL
-FROM post_fts
-JOIN posts p ON p.id = post_fts.rowid
-JOIN questions q ON q.id = p.question_id
-WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL
-  AND (:user IS NULL OR p.author_id = :user)
-  AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
-  AND (:unanswered = 0 OR NOT EXISTS (
-      SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL))
-  AND (:open = 0 OR q.status = 'open')
-  AND (:score_ge IS NULL OR q.score >= :score_ge) AND (:score_gt IS NULL OR q.score > :score_gt)
-  AND (:score_le IS NULL OR q.score <= :score_le) AND (:score_lt IS NULL OR q.score < :score_lt)
-  AND (:score_eq IS NULL OR q.score = :score_eq)
-  AND NOT EXISTS (SELECT 1 FROM json_each(:tags) w WHERE NOT EXISTS (
-      SELECT 1 FROM question_tags t WHERE t.guild_id = :guild AND t.tag = w.value AND t.question_id = q.id))
-ORDER BY post_fts.rowid DESC LIMIT :limit
-"""
 RELEVANCE_OF = """
 SELECT rowid, CASE WHEN rowid IN (SELECT value FROM json_each(?1)) THEN bm25(post_fts, 4.0, 1.0) END
 FROM post_fts WHERE post_fts MATCH ?2 AND rowid BETWEEN ?3 AND ?4
