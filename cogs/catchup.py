@@ -305,6 +305,7 @@ class CatchUp(commands.Cog):
         """Compare the votes on the thread's posts with the reactions Discord shows. `posts`: live
         posts the history showed (a post the read missed was deleted or arrived live after it)."""
         standing = await self.bot.store.standing_votes(thread.id)  # type: ignore[attr-defined]
+        owed = await self.bot.store.owed_unreactions(thread.id)  # type: ignore[attr-defined]
         # Archived threads accept no reaction changes, so the bot could not take one off there.
         can_remove = not thread.archived and _can_manage_messages(thread)
         for post_id in sorted((vote_emojis.keys() | standing.keys()) & posts):
@@ -313,13 +314,18 @@ class CatchUp(commands.Cog):
             shown = vote_emojis.get(post_id, {})
             up = await self._holders(thread.id, post_id, shown[1]) if 1 in shown else []
             down = await self._holders(thread.id, post_id, shown[-1]) if -1 in shown else []
-            changes = plan_post(up, down, standing.get(post_id, {}), can_remove=can_remove)
+            changes = plan_post(up, down, standing.get(post_id, {}), can_remove=can_remove, owed=owed.get(post_id))
             tally, remove = await self.service.reconcile_votes(
                 thread.guild.id, post_id, changes, read_at, live_since=self._live_since(post_id, read_at)
             )
             progress.count_votes(tally)
             if remove and can_remove:
                 await self._take_off(thread.id, post_id, remove)
+            # A removal owed to a member who no longer holds both reactions is done (or moot); one
+            # still holding both stays owed until a run sees the pair gone.
+            conflicted = {change.voter_id for change in changes if change.conflict}
+            for voter_id in owed.get(post_id, {}).keys() - conflicted:
+                await self.service.votes.unreaction_done(post_id, voter_id)
 
     async def _holders(self, channel_id: int, message_id: int, emoji: str) -> list[int]:
         """Every member (bots left out, the bot too) holding `emoji` on the message. Pages by user id

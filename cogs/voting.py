@@ -59,10 +59,12 @@ class Voting(commands.Cog):
         if effect.confirm is not None and not await self.holds(channel_id, message_id, member_id, effect.confirm):
             await self.votes.undo_stale_switch(message_id, member_id, effect)
             return
+        removed = True
         for emoji, user_id in effect.remove:
             try:
                 await message.remove_reaction(emoji, discord.Object(user_id))
             except discord.Forbidden:
+                removed = False
                 if channel_id not in self._warned_forbidden:
                     self._warned_forbidden.add(channel_id)
                     log.warning(
@@ -76,9 +78,13 @@ class Voting(commands.Cog):
                 # An archived thread (50083) or Discord failing (5xx after discord.py's retries): the
                 # vote is stored either way, and the next catch-up settles the reactions. Escaping
                 # here would only log a traceback (tests/reliability/test_discord_errors.py).
+                removed = False
                 level = logging.DEBUG if exc.code == THREAD_ARCHIVED else logging.WARNING
                 log.log(level, "Could not take %s's %s off message %s: %s %s", user_id, emoji, message_id,
                         exc.status, exc.text)  # fmt: skip
+        if removed and effect.confirm is not None:
+            # A switch recorded the old reaction's removal as owed (db/votes.py); it is done.
+            await self.votes.unreaction_done(message_id, member_id)
         if effect.tell:
             await self.tell(member_id, effect.tell)
 

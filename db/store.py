@@ -29,7 +29,15 @@ from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
 from .search import SearchStore
-from .votes import Recount, RecountProgress, apply_vote, ensure_member, recount, take_back_votes
+from .votes import (
+    Recount,
+    RecountProgress,
+    apply_vote,
+    ensure_member,
+    recount,
+    settle_unreaction,
+    take_back_votes,
+)
 from .writer import Writer
 
 SETUP_ACTION = "setup"
@@ -159,6 +167,17 @@ class SqliteStore(SearchStore, MemberStatsStore):
     async def get_vote(self, post_id: int, voter_id: int) -> int:
         row = await self._fetchone(vq.GET_VOTE, (post_id, voter_id))
         return row["value"] if row else 0
+
+    async def settle_unreaction(self, post_id: int, voter_id: int) -> None:
+        """The old reaction of a switch is off in Discord (or was never there): nothing is owed."""
+        await self.writer.run_sync(partial(settle_unreaction, post_id, voter_id))
+
+    async def owed_unreactions(self, thread_id: int) -> dict[int, dict[int, int]]:
+        """Reactions still owed removal after a switch: post id -> voter id -> the vote to take off."""
+        owed: dict[int, dict[int, int]] = {}
+        for row in await self._fetchall(vq.OWED_OF_QUESTION, (thread_id,)):
+            owed.setdefault(row["post_id"], {})[row["voter_id"]] = row["value"]
+        return owed
 
     async def standing_votes(self, thread_id: int) -> dict[int, dict[int, int]]:
         """Standing votes (value -1 or 1) on the thread's live posts: post id -> voter id -> value."""

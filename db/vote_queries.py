@@ -54,3 +54,13 @@ GET_ACCEPTANCE = "SELECT guild_id, accepted_answer_id, accepted_by FROM question
 SET_ACCEPTANCE = "UPDATE questions SET accepted_answer_id = ?, accepted_by = ?, updated_at = ? WHERE id = ?"
 QUESTION_ACCEPTING = "SELECT id FROM questions WHERE accepted_answer_id = ?"
 ANSWER_AUTHOR = "SELECT author_id, deleted_at FROM posts WHERE id = ?"
+
+# -- reactions the bot still has to take off after a switch (migration 0006)
+
+OWE_UNREACTION = "INSERT OR REPLACE INTO owed_unreactions (post_id, voter_id, value) VALUES (?, ?, ?)"
+SETTLE_UNREACTION = "DELETE FROM owed_unreactions WHERE post_id = ? AND voter_id = ?"
+OWED_OF_QUESTION = """
+SELECT o.post_id, o.voter_id, o.value
+FROM posts p JOIN owed_unreactions o ON o.post_id = p.id
+WHERE p.question_id = ?
+"""

@@ -53,7 +53,16 @@ def apply_vote(
     (author_old, voter_old), (author_new, voter_new) = vote_effect(kind, previous), vote_effect(kind, value)
     _add_reputation(conn, guild_id, author_id, author_new - author_old)
     _add_reputation(conn, guild_id, voter_id, voter_new - voter_old)
+    if previous != 0:  # a new vote (the common case) can owe nothing: no extra statement for it
+        if value == -previous:
+            conn.execute(vq.OWE_UNREACTION, (post_id, voter_id, previous))  # settled once it is off
+        else:
+            conn.execute(vq.SETTLE_UNREACTION, (post_id, voter_id))
     return VoteOutcome(VoteResult.CAST, previous, value, question_id)
+
+
+def settle_unreaction(post_id: int, voter_id: int, conn: sqlite3.Connection) -> None:
+    conn.execute(vq.SETTLE_UNREACTION, (post_id, voter_id))
 
 
 def take_back_votes(conn: sqlite3.Connection, post_id: int, kind: PostKind, author_id: int, guild_id: int) -> None:

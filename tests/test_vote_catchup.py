@@ -35,6 +35,10 @@ def test_both_reactions_the_newer_one_wins():
     assert both_held_winner(0, can_remove=False) == 1
     [k] = plan_post(up={7}, down={7}, stored={7: 1}, can_remove=False)
     assert (k.value, k.writes) == (1, False)
+    # The store switched to the downvote but still owes the upvote's removal (the bot stopped, or was
+    # refused, before taking it off): the stored vote is the newer one and stays.
+    [o] = plan_post(up={7}, down={7}, stored={7: -1}, can_remove=True, owed={7: 1})
+    assert (o.value, o.lose, o.writes) == (-1, 1, False)
 
 
 # ----- helpers -----------------------------------------------------------------------------------
@@ -303,3 +307,27 @@ async def _quiet(emulator, seconds: float = 0.3) -> bool:
     count = len(emulator.requests)
     await asyncio.sleep(seconds)
     return len(emulator.requests) == count
+
+
+async def test_a_switch_whose_old_reaction_stayed_is_not_flipped_back(emulator, quorum):
+    # The switch commits, then Discord refuses to take the old reaction off (as if the bot had been
+    # killed in between): dave is left holding both. The store owes that removal, so catch-up keeps
+    # the acknowledged downvote and takes the 👍 off, instead of treating 👍 as the newer reaction.
+    ids, tid, aid = await thread_with_answer(emulator, quorum)
+    await emulator.add_reaction(ids["dave"], tid, aid, UP)
+    await score_is(quorum, aid, 1)
+    refused = emulator.faults.fail("DELETE", rf"^/channels/{tid}/messages/{aid}/reactions/", 403, 50013, count=1)
+    await emulator.add_reaction(ids["dave"], tid, aid, DOWN)
+    await score_is(quorum, aid, -1)
+    await emulator.wait_for(lambda: refused.hits == 1)
+    assert holds(emulator, ids["dave"], aid, UP) and holds(emulator, ids["dave"], aid, DOWN)
+    assert await quorum.store.owed_unreactions(tid) == {aid: {ids["dave"]: 1}}
+
+    await quorum.restart()
+    await caught_up(quorum)
+    assert await quorum.store.get_vote(aid, ids["dave"]) == -1
+    await emulator.wait_for(lambda: not holds(emulator, ids["dave"], aid, UP))
+    assert holds(emulator, ids["dave"], aid, DOWN)
+    await cog(quorum).run()  # a later run: the pair is gone, so nothing is owed any more
+    assert await quorum.store.owed_unreactions(tid) == {}
+    assert (await quorum.store.recount()).differences == 0

@@ -69,6 +69,13 @@ class ForumStore(Protocol):
         """Make `answer_id` (or nothing) the accepted answer, with the reputation it gives and the audit
         entry, in one transaction. False when nothing changed."""
 
+    async def settle_unreaction(self, post_id: int, voter_id: int) -> None:
+        """A switch's old reaction is off in Discord: the removal is no longer owed."""
+
+    async def owed_unreactions(self, thread_id: int) -> dict[int, dict[int, int]]:
+        """Removals still owed after switches (a crash or a refusal in between): post -> voter ->
+        the vote whose reaction is to come off."""
+
     async def standing_votes(self, thread_id: int) -> dict[int, dict[int, int]]:
         """Standing votes (value -1 or 1) on the thread's live posts: post id -> voter id -> value.
         Catch-up compares them with the reactions Discord shows."""

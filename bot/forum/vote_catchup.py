@@ -12,6 +12,10 @@ Both 👍 and 👎 held by one member (THE RULE):
   other one so Discord shows one vote.
 - When the store holds neither (both added while away, order unknown), the upvote wins: removing a
   downvote is the milder mistake (it costs neither the author nor the voter reputation).
+- Unless the store still owes that member's old reaction a removal (a switch committed, then the
+  bot stopped or was refused before taking the old reaction off: db/votes.py records it in the
+  switch's transaction). Then the stored vote is the newer one and wins, and the bot removes the
+  old reaction now. Without that record an acknowledged vote would be flipped back.
 - When the bot cannot remove reactions in that channel (no Manage Messages), the pair stays visible
   whatever it decides; then the store keeps the vote it holds (or takes the upvote if it holds
   none), so repeated catch-ups don't flip the vote back and forth.
@@ -41,15 +45,18 @@ class VoteChange:
         return self.lose != 0
 
 
-def both_held_winner(stored: int, *, can_remove: bool) -> int:
-    """The vote of a member holding both reactions (see THE RULE in the module docstring)."""
+def both_held_winner(stored: int, *, can_remove: bool, owed: int = 0) -> int:
+    """The vote of a member holding both reactions (see THE RULE in the module docstring). `owed`:
+    the vote whose reaction the store still owes a removal (0: none)."""
     if stored == 0:
         return 1
+    if owed == -stored:
+        return stored
     return -stored if can_remove else stored
 
 
 def plan_post(up: Iterable[int], down: Iterable[int], stored: Mapping[int, int], *,
-              can_remove: bool) -> list[VoteChange]:  # fmt: skip
+              can_remove: bool, owed: Mapping[int, int] | None = None) -> list[VoteChange]:  # fmt: skip
     """Changes for one post: `up`/`down` are the members (never bots) holding each vote reaction,
     `stored` the store's standing votes on the post (voter -> -1 or 1). Members whose stored vote
     Discord still shows, and who hold nothing else, need nothing and are left out. By voter id, so a
@@ -59,7 +66,7 @@ def plan_post(up: Iterable[int], down: Iterable[int], stored: Mapping[int, int],
     for voter in sorted(ups | downs | {v for v, value in stored.items() if value}):
         now = stored.get(voter, 0)
         if voter in ups and voter in downs:
-            value = both_held_winner(now, can_remove=can_remove)
+            value = both_held_winner(now, can_remove=can_remove, owed=(owed or {}).get(voter, 0))
             changes.append(VoteChange(voter, now, value, lose=-value))
             continue
         value = 1 if voter in ups else -1 if voter in downs else 0

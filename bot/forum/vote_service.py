@@ -123,6 +123,11 @@ class VoteService:
         replayed. Put back the vote they had."""
         outcome = await self.store.apply_vote(message_id, user_id, effect.outcome.previous, self.clock())
         self._notify(outcome)
+        await self.store.settle_unreaction(message_id, user_id)  # the member holds only the old one
+
+    async def unreaction_done(self, message_id: int, user_id: int) -> None:
+        """The switch's old reaction is off in Discord: the store no longer owes its removal."""
+        await self.store.settle_unreaction(message_id, user_id)
 
     async def target(self, guild_id: int, message_id: int) -> Post:
         """The live post `/vote` names in this guild, or NotFound."""
