@@ -331,3 +331,22 @@ async def test_a_switch_whose_old_reaction_stayed_is_not_flipped_back(emulator, 
     await cog(quorum).run()  # a later run: the pair is gone, so nothing is owed any more
     assert await quorum.store.owed_unreactions(tid) == {}
     assert (await quorum.store.recount()).differences == 0
+
+
+async def test_a_live_switch_during_catch_up_takes_the_older_reaction_off(emulator, quorum):
+    # dave reacts 👍 while the bot is away, then 👎 live while catch-up is reading that post: live,
+    # the 👎 looks like a new vote (the store never had the 👍), so nothing came off. Catch-up's
+    # snapshot shows the 👍, which is older than the live 👎: it must come off, the 👎 stays.
+    ids, tid, aid = await thread_with_answer(emulator, quorum)
+    await quorum.stop()
+    await emulator.add_reaction(ids["dave"], tid, aid, UP)
+    held = emulator.faults.delay("GET", rf"^/channels/{tid}/messages/{aid}/reactions/", seconds=1.5)
+    await quorum.start()
+    await emulator.wait_for(lambda: held.hits == 1)
+    await emulator.add_reaction(ids["dave"], tid, aid, DOWN)
+    await eventually(lambda: _vote_is(quorum, aid, ids["dave"], -1))
+    progress = await caught_up(quorum)
+    assert progress.votes_live_won == 1
+    await emulator.wait_for(lambda: not holds(emulator, ids["dave"], aid, UP))
+    assert holds(emulator, ids["dave"], aid, DOWN) and await quorum.store.get_vote(aid, ids["dave"]) == -1
+    assert (await quorum.store.recount()).differences == 0

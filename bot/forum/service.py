@@ -238,6 +238,11 @@ class ForumService:
             # check queues its own write behind this one, and wins.
             if live_since(change.voter_id):
                 tally.live_won += 1
+                # The snapshot shows a reaction the store never had, and the member has since voted
+                # the other way live: that live vote was a switch the live path could not see, so
+                # the snapshot's reaction is the older one and comes off (no write: nothing to store).
+                if change.value != 0 and await self.store.get_vote(post_id, change.voter_id) == -change.value:
+                    remove.append((emoji[change.value], change.voter_id))
                 continue
             tally.conflicts += change.conflict
             if change.conflict:
