@@ -27,7 +27,11 @@ _COMMON_PRAGMAS = (
 )
 _WRITER_PRAGMAS = ("PRAGMA synchronous = FULL",)
 # Readers never write; query_only turns an accidental write on a read connection into an error.
-_READER_PRAGMAS = ("PRAGMA synchronous = NORMAL", "PRAGMA query_only = ON")
+# A reader's page cache may grow to 128 MiB (SQLite's default is 2 MiB): searches for mid-frequency
+# words read long FTS doclists again and again (bench/RESULTS.md: at 1M posts, typical search p99
+# 45-62 ms with this against 73-118 ms with the default). A ceiling, not an allocation: a small
+# forum's readers stay small.
+_READER_PRAGMAS = ("PRAGMA synchronous = NORMAL", "PRAGMA query_only = ON", "PRAGMA cache_size = -131072")
 
 
 def parse_database_url(url: str) -> Path:
