@@ -55,6 +55,13 @@ def require(emu, user_id: int, ch: dict, *bits: int) -> None:
             raise missing_permissions()
 
 
+def bot_channel(emu, channel_id) -> dict:
+    """The channel a bot request names, checked the way Discord does (exists, the bot can see it)."""
+    ch = get_channel(emu, channel_id)
+    require(emu, emu.world.bot_user_id, ch)
+    return ch
+
+
 def require_unarchived(ch: dict) -> None:
     md = ch.get("thread_metadata")
     if md and (md["archived"] or md.get("locked")):

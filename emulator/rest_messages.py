@@ -20,9 +20,7 @@ def routes(emu):
     bot = w.bot_user_id
 
     def channel_of(request) -> dict:
-        ch = ops.get_channel(emu, snowflake(request.match_info["channel_id"], "channel_id"))
-        ops.require(emu, bot, ch)
-        return ch
+        return ops.bot_channel(emu, snowflake(request.match_info["channel_id"], "channel_id"))
 
     def message_of(request) -> tuple[dict, dict]:
         ch = channel_of(request)
