@@ -80,6 +80,12 @@ SELECT id, question_id, guild_id, kind, parent_id, reply_to_id, author_id, body,
        created_at, edited_at, deleted_at
 FROM posts WHERE question_id = ? AND deleted_at IS NULL ORDER BY created_at, id
 """
+# The thread page's read (db/thread_page.py): live posts only, so neither the thread id (the
+# parameter) nor deleted_at (NULL) is read back; every column fewer is work saved on 200-post pages.
+THREAD_PAGE_POSTS = """
+SELECT id, guild_id, kind, parent_id, reply_to_id, author_id, body, attachments, score, created_at, edited_at
+FROM posts WHERE question_id = ? AND deleted_at IS NULL ORDER BY created_at, id
+"""
 QUESTION_POSTS_WITH_DELETED = """
 SELECT id, question_id, guild_id, kind, parent_id, reply_to_id, author_id, body, attachments, score,
        created_at, edited_at, deleted_at

@@ -29,6 +29,7 @@ from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
 from .search import SearchStore
+from .thread_page import ThreadPageStore
 from .votes import (
     Recount,
     RecountProgress,
@@ -43,7 +44,7 @@ from .writer import Writer
 SETUP_ACTION = "setup"
 
 
-class SqliteStore(SearchStore, MemberStatsStore):
+class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(self, path: Path, writer: Writer, write_conn: aiosqlite.Connection,

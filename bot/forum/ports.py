@@ -38,6 +38,10 @@ class ForumStore(Protocol):
     async def question_posts(self, thread_id: int, *, include_deleted: bool = False) -> list[Post]:
         """All posts of a thread (starter, answers, replies), oldest first."""
 
+    async def thread_page(self, thread_id: int) -> tuple[Question, list[Post]] | None:
+        """The question and its live posts (what question_posts gives), read together for the thread
+        page; None if the question is unknown."""
+
     async def edit_post(self, post_id: int, body: str, editor_id: int | None, at: datetime) -> bool:
         """Record a new body as a revision. Ignored (False) when the text is unchanged or `at` is older
         than the post's latest known edit, so an older view never overwrites a newer one."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from operator import attrgetter
 
 from .events import MessageInfo
 from .models import AnswerView, Post, PostKind, Question, ThreadView
@@ -44,26 +45,40 @@ def build_thread_view(question: Question, posts: list[Post], *, deleted_answers:
 
     With `deleted_answers` (the export, an archive for administrators), deleted answers stay in, marked
     by their deleted_at, in the place their score and age give them."""
-    live = [p for p in posts if p.deleted_at is None]
-    body = next((p for p in live if p.kind is PostKind.QUESTION), None)
-    accepted = question.accepted_answer_id
-    shown = posts if deleted_answers else live
-    answers = sorted((p for p in shown if p.kind is PostKind.ANSWER), key=lambda a: answer_order(a, accepted))
+    # One pass over the posts: this runs on every /question view, with hundreds of posts at a time.
+    body = None
+    answers: list[Post] = []
     replies: dict[int | None, list[Post]] = {}
-    for post in live:
-        if post.kind is PostKind.REPLY:
-            replies.setdefault(post.parent_id, []).append(post)
+    for post in posts:
+        kind = post.kind
+        if post.deleted_at is not None:
+            if deleted_answers and kind is _ANSWER:
+                answers.append(post)
+        elif kind is _ANSWER:
+            answers.append(post)
+        elif kind is _REPLY:
+            group = replies.get(post.parent_id)
+            if group is None:
+                replies[post.parent_id] = [post]
+            else:
+                group.append(post)
+        elif body is None and kind is _QUESTION:
+            body = post
+    accepted = question.accepted_answer_id
+    answers.sort(key=lambda a: (a.id != accepted, -a.score, a.created_at, a.id))  # answer_order, inlined
     for group in replies.values():
-        group.sort(key=lambda p: (p.created_at, p.id))
+        if len(group) > 1:
+            group.sort(key=_by_age)
     return ThreadView(
-        question=question,
-        body=body,
-        answers=[
-            AnswerView(answer=a, accepted=a.id == question.accepted_answer_id, replies=replies.get(a.id, []))
-            for a in answers
-        ],
-        comments=replies.get(body.id, []) if body else [],
+        question,
+        body,
+        [AnswerView(a, a.id == accepted, replies.get(a.id) or []) for a in answers],
+        replies.get(body.id, []) if body else [],
     )
+
+
+_ANSWER, _REPLY, _QUESTION = PostKind.ANSWER, PostKind.REPLY, PostKind.QUESTION
+_by_age = attrgetter("created_at", "id")
 
 
 def is_moderator(role_ids: Iterable[int], moderator_role_id: int | None, *, manage_threads: bool) -> bool:

@@ -284,10 +284,8 @@ class ForumService:
         return await self.store.revisions(post_id)
 
     async def thread_view(self, thread_id: int) -> ThreadView | None:
-        question = await self.store.get_question(thread_id)
-        if question is None:
-            return None
-        return rules.build_thread_view(question, await self.store.question_posts(thread_id))
+        page = await self.store.thread_page(thread_id)
+        return None if page is None else rules.build_thread_view(*page)
 
     async def guild_views(self, guild_id: int, *, deleted_answers: bool = False) -> list[ThreadView]:
         views = []

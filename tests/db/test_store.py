@@ -115,6 +115,30 @@ async def test_question_posts_order_and_soft_delete(store: SqliteStore) -> None:
     assert len(await store.revisions(3002)) == 1  # history kept
 
 
+async def test_thread_page_is_the_question_and_its_live_posts(store: SqliteStore) -> None:
+    """The thread page's one-hop read builds the same models as get_question and question_posts."""
+    assert await store.thread_page(THREAD) is None
+    await store.add_question(question(tags=("python",)), post(STARTER, PostKind.QUESTION, author_id=ASKER))
+    attachments = (Attachment(id=9, filename="a.png", url="https://cdn/a.png", content_type="image/png", size=3),)
+    await store.add_post(post(3001, at=T0 + timedelta(minutes=1), attachments=attachments, score=0))
+    await store.add_post(post(3002, at=T0 + timedelta(minutes=2)))
+    reply = post(3003, PostKind.REPLY, at=T0 + timedelta(minutes=3), parent_id=3001, reply_to_id=3001)
+    await store.add_post(reply)
+    await store.add_post(post(3004, at=T0 + timedelta(minutes=4)))
+    await store.edit_post(3002, "edited", ANSWERER, T0 + timedelta(minutes=5, milliseconds=7))
+    await store.delete_post(3004, T0 + timedelta(hours=1))
+    await store.add_question(question(THREAD + 1), post(THREAD + 1, PostKind.QUESTION, thread_id=THREAD + 1))
+    page = await store.thread_page(THREAD)
+    assert page is not None
+    got_question, posts = page
+    assert got_question == await store.get_question(THREAD)
+    assert posts == await store.question_posts(THREAD)
+    assert [p.id for p in posts] == [STARTER, 3001, 3002, 3003]
+    assert posts[1].attachments == attachments and posts[2].body == "edited"
+    assert posts[2].edited_at == T0 + timedelta(minutes=5, milliseconds=7)
+    assert posts[3] == reply  # every field in its place (the rows are converted positionally)
+
+
 async def test_edit_ordering_rule(store: SqliteStore) -> None:
     await store.add_question(question(), None)
     await store.add_post(post(3000))
