@@ -16,8 +16,7 @@ question's title. bm25 weighs a title match 4x a body match.
 # IDF): for a word in most posts that alone takes longer than the whole search may. Such a word
 # says almost nothing about relevance (its IDF is near zero), so it only filters: the candidates
 # are found without bm25 (CANDIDATES with :ranked = 0: CASE never calls it), then ranked by bm25 over the
-# informative terms alone, computed only for the candidate rows (CASE evaluates bm25 lazily) within
-# the candidates' rowid range.
+# informative terms alone, computed only for the candidate rows within the candidates' rowid range.
 CANDIDATES = """
 SELECT p.id, p.question_id, q.channel_id, CASE WHEN :ranked THEN bm25(post_fts, 4.0, 1.0) ELSE 0.0 END,
        q.score, q.accepted_answer_id IS NOT NULL
@@ -38,9 +37,13 @@ WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL
 ORDER BY post_fts.rowid DESC LIMIT :limit
 """
 
+# `+rowid` keeps the candidate list a filter on the walk over the range: as a constraint on the FTS
+# table, each id would become a query of its own (with an IDF pass of its own). Only the candidates'
+# rows come back (a range can hold tens of thousands of other matches), and bm25, a result column,
+# is computed for them alone.
 RELEVANCE_OF = """
-SELECT rowid, CASE WHEN rowid IN (SELECT value FROM json_each(?1)) THEN bm25(post_fts, 4.0, 1.0) END
-FROM post_fts WHERE post_fts MATCH ?2 AND rowid BETWEEN ?3 AND ?4
+SELECT rowid, bm25(post_fts, 4.0, 1.0)
+FROM post_fts WHERE post_fts MATCH ?2 AND rowid BETWEEN ?3 AND ?4 AND +rowid IN (SELECT value FROM json_each(?1))
 """
 # Is a term "very common"? Its PROBE_DEPTH-th newest match is among the newest posts (found by
 # walking at most that many entries of its doclist, and that many posts of the table).
