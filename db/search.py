@@ -10,15 +10,19 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
+
+import aiosqlite
 
 from bot.forum.search import Candidate, Hit, SearchQuery, SearchResult
 from bot.forum.similar import PendingAsk, SimilarCandidate
 
 from . import convert as cv
 from . import search_queries as sq
+from .connection import run_on_connection_thread
 
 if TYPE_CHECKING:
     from .writer import Writer
@@ -62,9 +66,14 @@ _SCORE_PARAM = {">=": "score_ge", ">": "score_gt", "<=": "score_le", "<": "score
 
 
 class SearchStore:
-    """Needs the SqliteStore's `_fetchall` (reader connections) and `writer`."""
+    """Needs the SqliteStore's `_fetchall` and `_next_reader` (reader connections) and `writer`.
+
+    A search is a few statements in a row (probes, candidates, relevance; then result lines and
+    snippets): each group runs in one function on a reader's own thread, since every aiosqlite call
+    is a round trip between threads that costs as much as a small statement."""
 
     writer: Writer
+    _next_reader: Iterator[aiosqlite.Connection]
 
     async def _fetchall(self, sql: str, params: tuple | dict) -> list[sqlite3.Row]:  # pragma: no cover - SqliteStore's
         raise NotImplementedError
@@ -77,39 +86,47 @@ class SearchStore:
             rows = await self._fetchall(sq.FILTERED, {**params, "limit": limit})
             return [_candidate(r, 0.0) for r in rows]
         params.update(match=match_all(query), limit=limit)
-        common = await self._common_terms(query.positive)
+        reader = next(self._next_reader)
+        return await run_on_connection_thread(reader, lambda conn: self._ranked_candidates(conn, query, params))
+
+    def _ranked_candidates(self, conn: sqlite3.Connection, query: SearchQuery, params: dict) -> list[Candidate]:
+        """On the reader's thread: which terms are very common, the candidates, their relevance."""
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        common = self._common_terms(conn, query.positive)
         if not common:
-            return [_candidate(r, -float(r[3])) for r in await self._fetchall(sq.CANDIDATES, {**params, "ranked": 1})]
-        rows = await self._fetchall(sq.CANDIDATES, {**params, "ranked": 0})
+            rows = cursor.execute(sq.CANDIDATES, {**params, "ranked": 1}).fetchall()
+            return [_candidate(r, -float(r[3])) for r in rows]
+        rows = cursor.execute(sq.CANDIDATES, {**params, "ranked": 0}).fetchall()
         informative = tuple(t for t in query.positive if t not in common)
         if not rows or not informative:
             return [_candidate(r, 1.0) for r in rows]  # only very common words: votes and age rank
         ids = [r[0] for r in rows]
         args = (json.dumps(ids), " AND ".join(map(fts_string, informative)), min(ids), max(ids))
-        relevance = {rowid: -bm for rowid, bm in await self._fetchall(sq.RELEVANCE_OF, args) if bm is not None}
+        relevance = {rowid: -bm for rowid, bm in cursor.execute(sq.RELEVANCE_OF, args) if bm is not None}
         return [_candidate(r, relevance.get(r[0], 0.0)) for r in rows]
 
-    async def _common_terms(self, terms: tuple[str, ...]) -> set[str]:
+    def _common_terms(self, conn: sqlite3.Connection, terms: tuple[str, ...]) -> set[str]:
         """Terms in more than COMMON_SHARE of the newest posts (see search_queries.RELEVANCE_OF)."""
-        horizon = await self._horizon()
+        horizon = self._horizon(conn)
         if horizon is None:
             return set()  # a young forum: bm25 over everything is cheap
         common = set()
         for term in terms:
-            nth = await self._fetchall(sq.NTH_NEWEST_MATCH, (fts_string(term), PROBE_DEPTH - 1))
-            if nth and nth[0][0] >= horizon:
+            nth = conn.execute(sq.NTH_NEWEST_MATCH, (fts_string(term), PROBE_DEPTH - 1)).fetchone()
+            if nth and nth[0] >= horizon:
                 common.add(term)
         return common
 
-    async def _horizon(self) -> int | None:
+    def _horizon(self, conn: sqlite3.Connection) -> int | None:
         """The id of the (PROBE_DEPTH / COMMON_SHARE)-th newest post, cached briefly: finding it walks
         that many rows of the posts table."""
         cached = getattr(self, "_horizon_cache", None)
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
-        rows = await self._fetchall(sq.NTH_NEWEST_POST, (round(PROBE_DEPTH / COMMON_SHARE) - 1,))
-        horizon = rows[0][0] if rows else None
+        row = conn.execute(sq.NTH_NEWEST_POST, (round(PROBE_DEPTH / COMMON_SHARE) - 1,)).fetchone()
+        horizon = row[0] if row else None
         self._horizon_cache = (horizon, now + HORIZON_TTL)
         return horizon
 
@@ -117,25 +134,8 @@ class SearchStore:
         """Result lines for ranked hits, in the order given, with snippets of their best posts."""
         if not hits:
             return []
-        question_ids = json.dumps([h.question_id for h in hits])
-        post_ids = json.dumps([h.post_id for h in hits])
-        rows = {r[0]: r for r in await self._fetchall(sq.RESULTS, (question_ids,))}
-        if query.has_text:
-            match = " OR ".join(fts_string(t) for t in query.positive)  # highlight every positive term
-            snippets = dict(await self._fetchall(sq.SNIPPETS, (match, post_ids)))
-        else:
-            snippets = dict(await self._fetchall(sq.PLAIN_SNIPPETS, (post_ids,)))
-        results = []
-        for hit in hits:
-            row = rows.get(hit.question_id)
-            if row is None:
-                continue  # deleted between ranking and rendering
-            results.append(SearchResult(
-                question_id=hit.question_id, post_id=hit.post_id, channel_id=hit.channel_id, title=row[1],
-                score=row[2], accepted=bool(row[3]), answers=row[5], created_at=cv.from_ms(row[4]),
-                snippet=snippets.get(hit.post_id) or "",
-            ))  # fmt: skip
-        return results
+        reader = next(self._next_reader)
+        return await run_on_connection_thread(reader, lambda conn: _results(conn, hits, query))
 
     async def similar_candidates(
         self, guild_id: int, terms: tuple[str, ...], limit: int, *, title_only: bool = False, every: bool = False
@@ -180,6 +180,30 @@ class SearchStore:
         """Remove and return the member's draft; None if it is gone (posted, cancelled, dropped)."""
         row = await self.writer.run_sync(partial(_take_pending, draft_id, user_id))
         return _pending(row) if row else None
+
+
+def _results(conn: sqlite3.Connection, hits: list[Hit], query: SearchQuery) -> list[SearchResult]:
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    question_ids = json.dumps([h.question_id for h in hits])
+    post_ids = json.dumps([h.post_id for h in hits])
+    rows = {r[0]: r for r in cursor.execute(sq.RESULTS, (question_ids,))}
+    if query.has_text:
+        match = " OR ".join(fts_string(t) for t in query.positive)  # highlight every positive term
+        snippets = dict(cursor.execute(sq.SNIPPETS, (match, post_ids)))
+    else:
+        snippets = dict(cursor.execute(sq.PLAIN_SNIPPETS, (post_ids,)))
+    results = []
+    for hit in hits:
+        row = rows.get(hit.question_id)
+        if row is None:
+            continue  # deleted between ranking and rendering
+        results.append(SearchResult(
+            question_id=hit.question_id, post_id=hit.post_id, channel_id=hit.channel_id, title=row[1],
+            score=row[2], accepted=bool(row[3]), answers=row[5], created_at=cv.from_ms(row[4]),
+            snippet=snippets.get(hit.post_id) or "",
+        ))  # fmt: skip
+    return results
 
 
 def _candidate(row, relevance: float) -> Candidate:

@@ -15,6 +15,7 @@ from bot.forum.models import Post, PostKind, Question
 from bot.forum.search import Candidate, SearchQuery, blended, parse_query, rank
 from bot.forum.similar import SimilarCandidate, key_terms, pick_similar
 from db import search as db_search
+from db.connection import run_on_connection_thread
 from db.search import fts_string, match_all
 from db.store import open_store
 from tests.harness import eventually
@@ -93,7 +94,9 @@ async def test_very_common_words_filter_but_do_not_rank(tmp_path: Path, monkeypa
         for n in range(12):
             body = "the bot " + ("rare word rare " if n in (3, 8) else "") + ("rare " if n == 8 else "") + f"n{n}"
             await store.add_post(Post(100 + n, 1, 7, PostKind.ANSWER, 5, body, at + timedelta(seconds=n)))
-        assert await store._common_terms(("the", "bot", "rare")) == {"the", "bot"}
+        reader = store._readers[0]
+        common = await run_on_connection_thread(reader, lambda conn: store._common_terms(conn, ("the", "bot", "rare")))
+        assert common == {"the", "bot"}
         only_common = await store.search_candidates(7, parse_query("the bot"), 5)
         assert [c.post_id for c in only_common] == [111, 110, 109, 108, 107], "newest first, bounded"
         assert {c.relevance for c in only_common} == {1.0}, "no bm25 over words in most posts"
