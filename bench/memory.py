@@ -5,7 +5,7 @@ world that grows as members post. Here the bot is `python -m bot run` in its own
 command users run), the emulator and the members stay in this process, and the world is built once
 (threads and answers) and then only voted on: members add and take back reactions in turn, so the
 number of messages, reactions and stored votes stays bounded. The bot's resident memory is read from
-/proc/<its pid>/status every second; growth after warm-up is reported as a slope in MB/min.
+/proc/<its pid>/status (plus its write process's) every second; growth after warm-up is reported as a slope in MB/min.
 """
 
 from __future__ import annotations
@@ -29,11 +29,23 @@ UP = "\N{THUMBS UP SIGN}"
 
 
 def rss_of(pid: int) -> float:
+    """Resident MB of the process and its children (the bot's database write process)."""
+    total = 0.0
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+                total += int(line.split()[1]) / 1024
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        children = []
+    for child in children:
+        try:
+            total += rss_of(child)
+        except OSError:
+            pass  # ended between the listing and the read
+    return total
 
 
 async def run(seconds: float, rate: float, members: int, threads: int, answers: int, seed: int) -> dict:

@@ -100,8 +100,26 @@ async def _open(path: Path, pragmas: tuple[str, ...]) -> aiosqlite.Connection:
 
 
 async def open_writer(path: Path) -> aiosqlite.Connection:
-    """The one connection that writes. Only the Writer (and migrations before it starts) use it."""
+    """A connection that writes, for the migrations, before the write process starts."""
     return await _open(path, _WRITER_PRAGMAS)
+
+
+def connect_writer(path: Path) -> sqlite3.Connection:
+    """The write process's connection (db/write_server.py): plain sqlite3, the same PRAGMAs."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode != "wal":
+            raise ValueError(f"The database {path} could not be switched to WAL mode ({mode})")
+        for pragma in _COMMON_PRAGMAS + _WRITER_PRAGMAS:
+            conn.execute(pragma)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise ValueError(f"{path} is not a usable SQLite database: {exc}") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 async def open_reader(path: Path) -> aiosqlite.Connection:
@@ -120,6 +138,6 @@ async def run_on_connection_thread(conn: aiosqlite.Connection, fn: Callable[[sql
     Every aiosqlite call is a round trip between the event loop and the connection's thread (tens of
     microseconds); running a whole batch of small writes in one hop is what makes group commit fast.
     This uses aiosqlite internals (`_execute`, `_conn`), which is why aiosqlite is pinned exactly;
-    tests/db/test_writer.py exercises it, so an upgrade that breaks it fails loudly.
+    the store's reads that use it are under test, so an upgrade that breaks it fails loudly.
     """
     return await conn._execute(_call_with_raw, conn, fn)

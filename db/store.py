@@ -47,11 +47,9 @@ SETUP_ACTION = "setup"
 class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
-    def __init__(self, path: Path, writer: Writer, write_conn: aiosqlite.Connection,
-                 readers: list[aiosqlite.Connection]) -> None:  # fmt: skip
+    def __init__(self, path: Path, writer: Writer, readers: list[aiosqlite.Connection]) -> None:
         self.path = path
         self.writer = writer
-        self._write_conn = write_conn
         self._readers = readers
         self._next_reader = itertools.cycle(readers)
 
@@ -60,7 +58,7 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
         try:
             await self.writer.close()
         finally:
-            for conn in (*self._readers, self._write_conn):
+            for conn in self._readers:
                 await conn.close()
 
     # -- reads
@@ -189,7 +187,7 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
 
     async def recount(self, *, fix: bool = False, progress: RecountProgress | None = None) -> Recount:
         """Rebuild scores and reputation from the votes; report (and with `fix`, repair) differences."""
-        return await self.writer.run_sync(partial(recount, fix=fix, progress=progress))
+        return await self.writer.run_long(partial(recount, fix=fix), progress or RecountProgress())
 
     # -- members
 
@@ -232,21 +230,25 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
 
 
 async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
-    """Create the database if needed, bring its schema up to date and start the writer."""
+    """Create the database if needed, bring its schema up to date, open the readers and start the
+    writer (its process opens the write connection once the migrations' one is closed)."""
     check_writable(path)
     write_conn = await open_writer(path)
-    opened: list[aiosqlite.Connection] = []
     try:
         await migrate(write_conn)
+    finally:
+        await write_conn.close()
+    opened: list[aiosqlite.Connection] = []
+    try:
         for _ in range(max(1, readers)):
             opened.append(await open_reader(path))
-        writer = Writer(write_conn)
+        writer = Writer(path)
         await writer.start()
     except BaseException:
-        for conn in (*opened, write_conn):
+        for conn in opened:
             await conn.close()
         raise
-    return SqliteStore(path, writer, write_conn, opened)
+    return SqliteStore(path, writer, opened)
 
 
 def _describe(s: GuildSettings) -> str:

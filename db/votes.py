@@ -98,8 +98,8 @@ class Recount:
 
 
 class RecountProgress:
-    """Rows a running recount has read, for a progress display on another thread (plain attribute
-    writes, which the GIL keeps whole)."""
+    """Rows a running recount has read, for a progress display. The recount updates its copy in the
+    write process; the writer copies the attributes back here a few times a second."""
 
     EVERY = 10_000
 

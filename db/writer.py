@@ -1,252 +1,239 @@
-"""The single writer: one task owns the write connection and commits queued operations in batches.
+"""The single writer: one task owns the database's writes and commits queued operations in batches.
 
 Why: with synchronous=FULL every COMMIT waits for the disk. Committing once per operation caps
 throughput at a few thousand writes per second; committing everything that queued up while the
 previous commit was syncing (group commit) amortises that wait over the whole batch.
 
-How a batch runs: BEGIN IMMEDIATE; for each op: SAVEPOINT, run, RELEASE (or ROLLBACK TO on error, so a
-failing op is undone alone and only its caller sees the exception); one COMMIT; only then is each
-caller's future resolved, so an acknowledged write is durable. If COMMIT fails, every caller in the
-batch gets the error.
-
-Two kinds of operation:
-- `run(op)`: `async def op(conn: aiosqlite.Connection) -> T`, general but each statement is a
-  round trip to the connection's thread.
-- `run_sync(fn)`: `def fn(conn: sqlite3.Connection) -> T`, executed on the connection's thread;
-  consecutive sync ops of a batch run in ONE hop. A batch of only sync ops first runs without
-  savepoints and is redone with them if an op fails, so a sync op may run more than once: it must
-  only act through `conn` (no other side effects). Hot paths (votes) and the store's writes use this.
-Operations must not BEGIN, COMMIT or ROLLBACK themselves.
+An operation is `fn(conn: sqlite3.Connection) -> T`, queued with `run_sync(fn)`. Batches run in the
+write process (db/write_server.py, see there for why a process), so an operation travels by pickle:
+a module-level function, usually bound with functools.partial, with picklable arguments and result.
+How a batch runs is in db/batch.py: one BEGIN IMMEDIATE, every operation, one COMMIT; a failing
+operation is undone alone and only its caller sees the exception; an operation may run twice, so it
+must only act through `conn`. Each caller's future resolves only after the COMMIT, so an
+acknowledged write is durable. If the batch as a whole fails, every caller in it gets the error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import pickle
 import sqlite3
+import threading
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
+from .batch import TransactionLost
+from .write_process import WriteProcess, WriteProcessGone
+from .write_server import encode_frame
 
-from .connection import run_on_connection_thread
+__all__ = ["TransactionLost", "WriteProcessGone", "Writer", "WriterClosed"]
 
 T = TypeVar("T")
 
-AsyncOp = Callable[[aiosqlite.Connection], Awaitable[Any]]
-SyncOp = Callable[[sqlite3.Connection], Any]
+log = logging.getLogger(__name__)
+
+# Batches sent to the write process and not yet answered: while it commits one (waiting for the
+# disk), the next is already on its way, so the process never waits for the bot between batches.
+IN_FLIGHT = 2
 
 
 class WriterClosed(RuntimeError):
     pass
 
 
-class TransactionLost(sqlite3.OperationalError):
-    """An operation's failure made SQLite abandon the whole batch transaction (e.g. disk full)."""
-
-
 class _Item:
-    __slots__ = ("op", "is_sync", "future", "ok", "value")
+    __slots__ = ("op", "future", "progress")
 
-    def __init__(self, op: Any, is_sync: bool, future: asyncio.Future) -> None:
+    def __init__(self, op: Any, future: asyncio.Future, progress: object | None) -> None:
         self.op = op
-        self.is_sync = is_sync
         self.future = future
-        self.ok = False
-        self.value: Any = None
-
-
-def _apply_sync(raw: sqlite3.Connection, items: list[_Item], begin: bool, commit: bool) -> None:
-    """Runs on the connection's thread: a run of sync ops, each in its own savepoint."""
-    if begin:
-        raw.execute("BEGIN IMMEDIATE")
-    for item in items:
-        raw.execute("SAVEPOINT op")
-        try:
-            item.value = item.op(raw)
-            item.ok = True
-        except Exception as exc:
-            item.value = exc
-            _undo_op(raw, exc)
-        else:
-            _release_op(raw)
-    if commit:
-        raw.execute("COMMIT")
-
-
-def _apply_sync_batch(raw: sqlite3.Connection, items: list[_Item]) -> None:
-    """A whole batch of sync ops, optimistically: no savepoints (they cost about a quarter of the
-    throughput), and if any op fails, roll everything back and redo the batch with one savepoint per
-    op. Failures are rare (replays are absorbed by ON CONFLICT, not raised), so the redo is too."""
-    raw.execute("BEGIN IMMEDIATE")
-    try:
-        for item in items:
-            item.value = item.op(raw)
-            if not raw.in_transaction:
-                raise TransactionLost("a write operation ended the writer's transaction (ops must not commit)")
-    except TransactionLost:
-        raise
-    except Exception:
-        _rollback(raw)
-        for item in items:
-            item.value = None
-        _apply_sync(raw, items, True, True)
-        return
-    for item in items:
-        item.ok = True
-    raw.execute("COMMIT")
-
-
-def _undo_op(raw: sqlite3.Connection, exc: Exception) -> None:
-    if not raw.in_transaction:
-        # Some errors (SQLITE_FULL, IOERR, ...) roll back the whole transaction: the ops before this
-        # one are gone too, so the batch must fail as a whole.
-        raise TransactionLost(f"the batch transaction was rolled back by SQLite: {exc}") from exc
-    raw.execute("ROLLBACK TO op")
-    raw.execute("RELEASE op")
-
-
-def _release_op(raw: sqlite3.Connection) -> None:
-    if not raw.in_transaction:
-        raise TransactionLost("a write operation ended the writer's transaction (ops must not commit)")
-    raw.execute("RELEASE op")
-
-
-def _rollback(raw: sqlite3.Connection) -> None:
-    if raw.in_transaction:
-        raw.execute("ROLLBACK")
+        self.progress = progress
 
 
 class Writer:
-    """Owns the write connection's transactions. Counters are for tests and benchmarks."""
+    """Queues operations and hands them to the write process in batches. Counters are for tests
+    and benchmarks.
 
-    def __init__(self, conn: aiosqlite.Connection, *, max_batch: int = 1000) -> None:
-        self._conn = conn
+    Batches are formed and sent by a feeding thread, not by a task on the event loop: during a burst
+    of gateway events the loop has thousands of callbacks ready, and a writer task waiting its turn
+    behind them left the write process idle (bench/RESULTS.md, "Vote ingestion"). The loop only
+    queues operations and, once per batch, resolves the callers' futures.
+    """
+
+    def __init__(self, path: Path, *, max_batch: int = 1000) -> None:
+        self._process = WriteProcess(path, self._answered)
         self._max_batch = max_batch
-        self._pending: deque[_Item] = deque()
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._queue: deque[_Item] = deque()
+        self._has_work = threading.Condition()  # guards _queue and _closing
+        self._slots = threading.Semaphore(IN_FLIGHT)
+        self._feeder: threading.Thread | None = None
+        self._fed: asyncio.Future[None] | None = None  # done when the feeding thread has ended
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing = False
         self.commits = 0  # successful COMMITs (batches)
         self.ops = 0  # operations executed (succeeded or failed)
         self.failed_ops = 0
+        self.restarts = 0  # write processes started again after one ended unexpectedly
+
+    @property
+    def queued(self) -> int:
+        """Operations waiting for a batch (not yet sent to the write process)."""
+        return len(self._queue)
 
     async def start(self) -> None:
-        if self._conn.isolation_level is not None:
-            # The sqlite3 module would otherwise open transactions behind the writer's back.
-            raise ValueError("the writer needs a connection opened with isolation_level=None")
-        if self._task is None:
+        """Start the write process (ValueError if it cannot open the database) and the feeder."""
+        if self._feeder is None:
             self._loop = asyncio.get_running_loop()
-            self._task = asyncio.create_task(self._serve(), name="quorum-db-writer")
-
-    def run(self, op: Callable[[aiosqlite.Connection], Awaitable[T]]) -> asyncio.Future[T]:
-        """Queue `op`; the returned future resolves to its result once its batch is committed."""
-        return self._submit(op, False)
+            await asyncio.to_thread(self._process.start)
+            self._fed = self._loop.create_future()
+            self._feeder = threading.Thread(target=self._feed, name="quorum-db-writer", daemon=True)
+            self._feeder.start()
 
     def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
-        """Queue a synchronous `fn(sqlite3.Connection)`; the future resolves once committed.
+        """Queue `fn(sqlite3.Connection)`; the future resolves to its result once committed.
 
-        Plain methods returning the future (not coroutines): `await writer.run_sync(fn)` reads the
+        A plain method returning the future (not a coroutine): `await writer.run_sync(fn)` reads the
         same and saves a coroutine per write on the hot path.
         """
-        return self._submit(fn, True)
+        return self._submit(fn, None)
 
-    def _submit(self, op: Any, is_sync: bool) -> asyncio.Future:
-        if self._closing or self._task is None or self._task.done():
+    def run_long(self, fn: Callable[..., T], progress: object) -> asyncio.Future[T]:
+        """Queue `fn(conn, progress=...)`, a long operation in a batch of its own; while it runs,
+        the attributes it sets on its copy of `progress` are copied back to this one."""
+        return self._submit(fn, progress)
+
+    def _submit(self, op: Any, progress: object | None) -> asyncio.Future:
+        if self._loop is None:
             raise WriterClosed("the database writer is not running")
         future = self._loop.create_future()
-        self._pending.append(_Item(op, is_sync, future))
-        self._wakeup.set()
+        with self._has_work:
+            if self._closing:
+                raise WriterClosed("the database writer is not running")
+            self._queue.append(_Item(op, future, progress))
+            self._has_work.notify()
         return future
 
     async def close(self) -> None:
-        """Stop accepting operations, commit everything already queued, stop the task."""
-        self._closing = True
-        self._wakeup.set()
-        if self._task is not None:
-            await self._task
+        """Stop accepting operations, commit everything already queued, stop the write process."""
+        with self._has_work:
+            self._closing = True
+            self._has_work.notify()
+        if self._fed is not None:
+            await self._fed
+        await asyncio.to_thread(self._process.close)
 
-    async def _serve(self) -> None:
+    # -- the feeding thread
+
+    def _feed(self) -> None:
         try:
             while True:
-                if not self._pending:
-                    if self._closing:
-                        return
-                    self._wakeup.clear()
-                    await self._wakeup.wait()
-                    continue
-                # Everything that queued up while the previous batch was committing goes into this one.
-                count = min(len(self._pending), self._max_batch)
-                batch = [self._pending.popleft() for _ in range(count)]
-                await self._run_batch(batch)
+                self._slots.acquire()  # at most IN_FLIGHT batches unanswered
+                batch = self._next_batch()
+                if batch is None:
+                    self._slots.release()
+                    break
+                self._send(batch)
+        except BaseException as exc:  # a write process that cannot be started again: stop writing
+            log.exception("The database writer stopped")
+            with self._has_work:
+                self._closing = True
+                left = list(self._queue)
+                self._queue.clear()
+            self._loop.call_soon_threadsafe(
+                self._settle, left, "lost", WriterClosed(f"the database writer stopped: {exc}")
+            )
         finally:
-            # Whatever the reason the loop ends, nobody may wait forever on a queued op.
-            self._closing = True
-            while self._pending:
-                _fail(self._pending.popleft(), WriterClosed("the database writer stopped"))
+            for _ in range(IN_FLIGHT):  # every batch in flight has been answered
+                self._slots.acquire()
+            self._loop.call_soon_threadsafe(_set_done, self._fed)
 
-    async def _run_batch(self, batch: list[_Item]) -> None:
+    def _next_batch(self) -> list[_Item] | None:
+        """Everything that queued up while the previous batch was committing (up to the cap); an
+        operation with progress goes alone. None once closing and nothing is left."""
+        with self._has_work:
+            while not self._queue:
+                if self._closing:
+                    return None
+                self._has_work.wait()
+            queue = self._queue
+            if queue[0].progress is not None:
+                return [queue.popleft()]
+            batch = []
+            while queue and len(batch) < self._max_batch and queue[0].progress is None:
+                batch.append(queue.popleft())
+            return batch
+
+    def _send(self, batch: list[_Item]) -> None:
+        ops = [item.op for item in batch]
         try:
-            if all(item.is_sync for item in batch):
-                # The common case: BEGIN, every op and COMMIT in a single hop.
-                await run_on_connection_thread(self._conn, lambda raw: _apply_sync_batch(raw, batch))
+            self._process.send(batch, ops, batch[0].progress)
+        except (TypeError, AttributeError, pickle.PicklingError):
+            self._send_what_travels(batch)
+        except WriteProcessGone:
+            # The process ended unexpectedly (killed, out of memory); the batches it had were
+            # answered as lost. Start another; if that fails, the writer stops.
+            log.error("The database write process ended unexpectedly; starting it again")
+            self.restarts += 1
+            try:
+                self._process.start()
+            except BaseException as exc:
+                self._answered(batch, "lost", exc)
+                raise
+            self._process.send(batch, ops, batch[0].progress)
+
+    def _send_what_travels(self, batch: list[_Item]) -> None:
+        """Some operation of the batch cannot be pickled (a closure, a lambda, an open handle): fail
+        those callers with the reason, send the others."""
+        travels = []
+        for item in batch:
+            try:
+                encode_frame(([item.op], item.progress))
+            except (TypeError, AttributeError, pickle.PicklingError) as exc:
+                error = TypeError(f"a write operation must be picklable (a module-level function, bound with "
+                                  f"functools.partial, and picklable arguments): {exc}")  # fmt: skip
+                self._loop.call_soon_threadsafe(self._settle, [item], "lost", error)
             else:
-                await self._run_mixed(batch)
-        except BaseException as exc:
-            await self._abandon(batch, exc)
-            if not isinstance(exc, Exception):
-                raise  # cancellation: the batch's callers are told, then the loop ends
+                travels.append(item)
+        if travels and len(travels) < len(batch):
+            self._send(travels)
+            return
+        if travels:  # each travels alone but not together: nothing sensible left to try
+            error = TypeError("the batch's write operations could not be pickled together")
+            self._loop.call_soon_threadsafe(self._settle, travels, "lost", error)
+        self._slots.release()
+
+    def _answered(self, batch: object, kind: str, detail: Any) -> None:
+        """The reading thread's report on one batch: settle its callers on the loop."""
+        self._loop.call_soon_threadsafe(self._settle, batch, kind, detail)
+        self._slots.release()
+
+    # -- on the event loop
+
+    def _settle(self, batch: list[_Item], kind: str, detail: Any) -> None:
+        self.ops += len(batch)
+        if kind != "done":
+            self.failed_ops += len(batch)
+            for item in batch:
+                _fail(item, detail)
             return
         self.commits += 1
-        self.ops += len(batch)
-        for item in batch:
-            if item.ok:
+        for item, (ok, value) in zip(batch, detail, strict=True):
+            if ok:
                 if not item.future.done():
-                    item.future.set_result(item.value)
+                    item.future.set_result(value)
             else:
                 self.failed_ops += 1
-                _fail(item, item.value)
-
-    async def _run_mixed(self, batch: list[_Item]) -> None:
-        conn = self._conn
-        await conn.execute("BEGIN IMMEDIATE")
-        i = 0
-        while i < len(batch):
-            if batch[i].is_sync:
-                j = i
-                while j < len(batch) and batch[j].is_sync:
-                    j += 1
-                run = batch[i:j]
-                await run_on_connection_thread(conn, lambda raw, run=run: _apply_sync(raw, run, False, False))
-                i = j
-                continue
-            item = batch[i]
-            await conn.execute("SAVEPOINT op")
-            try:
-                item.value = await item.op(conn)
-                item.ok = True
-            except Exception as exc:
-                item.value = exc
-                await run_on_connection_thread(conn, lambda raw, exc=exc: _undo_op(raw, exc))
-            else:
-                await run_on_connection_thread(conn, _release_op)
-            i += 1
-        await conn.execute("COMMIT")
-
-    async def _abandon(self, batch: list[_Item], exc: BaseException) -> None:
-        """The batch did not commit: roll back what is left and fail every caller in it."""
-        try:
-            await run_on_connection_thread(self._conn, _rollback)
-        except Exception:  # noqa: S110 - the original error is what callers need to see
-            pass
-        self.ops += len(batch)
-        self.failed_ops += len(batch)
-        error = exc if isinstance(exc, Exception) else WriterClosed("the database writer was cancelled")
-        for item in batch:
-            _fail(item, error)
+                _fail(item, value)
 
 
 def _fail(item: _Item, exc: BaseException) -> None:
     if not item.future.done():
         item.future.set_exception(exc)
+
+
+def _set_done(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -183,14 +184,16 @@ async def forum(emulator, quorum):
     ids["sync_answer"] = await answer(emulator, quorum, "carol", ids["sync"], "Sync to your guild while developing.")
     ids["sqlite_answer"] = await answer(emulator, quorum, "dave", ids["sqlite"], "Use WAL and one writer.")
 
-    def counters(conn: sqlite3.Connection) -> None:
-        # No vote or close path is needed here: set the maintained counters as their transactions would.
-        conn.execute("UPDATE questions SET accepted_answer_id = ? WHERE id = ?", (ids["sqlite_answer"], ids["sqlite"]))
-        conn.execute("UPDATE questions SET score = 5 WHERE id = ?", (ids["sync"],))
-        conn.execute("UPDATE questions SET status = 'closed' WHERE id = ?", (ids["closed"],))
-
-    await quorum.store.writer.run_sync(counters)
+    await quorum.store.writer.run_sync(partial(_set_counters, ids))
     return ids
+
+
+def _set_counters(ids: dict[str, int], conn: sqlite3.Connection) -> None:
+    # No vote or close path is needed here: set the maintained counters as their transactions would.
+    # (A module-level function: write operations travel to the write process by pickle.)
+    conn.execute("UPDATE questions SET accepted_answer_id = ? WHERE id = ?", (ids["sqlite_answer"], ids["sqlite"]))
+    conn.execute("UPDATE questions SET score = 5 WHERE id = ?", (ids["sync"],))
+    conn.execute("UPDATE questions SET status = 'closed' WHERE id = ?", (ids["closed"],))
 
 
 async def test_search_with_each_operator(emulator, quorum, forum):
