@@ -41,8 +41,10 @@ class LiveSummary(commands.Cog):
         self.bot = bot
         self.service = service
         self.coalescer = Coalescer(delay)
-        self._waiting: dict[int, asyncio.Task[None]] = {}  # threads whose edit is scheduled, not started
-        self._tasks: set[asyncio.Task[None]] = set()  # every scheduled or running edit
+        # Threads whose edit waits for its window: a timer each, not a task, because a vote storm
+        # over many threads schedules thousands of them (bench/votes) and a task costs several times more.
+        self._waiting: dict[int, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # every running edit
         # One edit of a thread at a time: two concurrent first edits would post two summaries.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._shown: dict[int, dict] = {}  # thread -> the embed last sent for its own summary message
@@ -52,8 +54,9 @@ class LiveSummary(commands.Cog):
     async def cog_unload(self) -> None:
         """Nothing is lost at a clean stop: edits still waiting for their window are made now."""
         self._unobserve()
-        for task in self._waiting.values():
-            task.cancel()
+        for timer in self._waiting.values():
+            timer.cancel()
+        self._waiting.clear()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=FLUSH_TIMEOUT)
         pending = self.coalescer.pending()
@@ -75,20 +78,16 @@ class LiveSummary(commands.Cog):
         every vote, and at most schedules one edit per thread per window."""
         if self.coalescer.changed(thread_id, asyncio.get_running_loop().time()) is None:
             return  # folded into the edit already scheduled
-        task = asyncio.create_task(self._after_window(thread_id), name=f"quorum-summary-{thread_id}")
-        self._waiting[thread_id] = task
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        loop = asyncio.get_running_loop()
+        self._waiting[thread_id] = loop.call_later(self.coalescer.delay, self._window_over, thread_id)
 
-    async def _after_window(self, thread_id: int) -> None:
-        try:
-            await asyncio.sleep(self.coalescer.delay)
-        finally:
-            if self._waiting.get(thread_id) is asyncio.current_task():
-                del self._waiting[thread_id]
+    def _window_over(self, thread_id: int) -> None:
+        self._waiting.pop(thread_id, None)
         # Taken before the store is read: a vote arriving from here on opens a new window.
         if self.coalescer.take(thread_id):
-            await self._refresh_logged(thread_id)
+            task = asyncio.create_task(self._refresh_logged(thread_id), name=f"quorum-summary-{thread_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _refresh_logged(self, thread_id: int) -> None:
         try:
