@@ -58,7 +58,11 @@ class LiveSummary(commands.Cog):
             timer.cancel()
         self._waiting.clear()
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=FLUSH_TIMEOUT)
+            # Edits still running after the timeout are cancelled: the HTTP session closes next,
+            # and the next vote in their thread redoes them.
+            _, late = await asyncio.wait(self._tasks, timeout=FLUSH_TIMEOUT)
+            for task in late:
+                task.cancel()
         pending = self.coalescer.pending()
         if not pending:
             return
