@@ -55,6 +55,7 @@ class WriteProcess:
         if self._proc is not None:
             self.close()
         env = dict(os.environ)
+        env.pop("DISCORD_TOKEN", None)  # the write process has no use for it
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
         proc = self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
             [sys.executable, "-m", "db.write_server", str(self.path)],
