@@ -2,7 +2,9 @@
 
 connection.py  DATABASE_URL parsing, writability check, connection PRAGMAs
 migrate.py     numbered migrations/NNNN_name.sql, version in PRAGMA user_version
-writer.py      the single writer task (group commit)
+writer.py      the single writer: queues writes, feeds batches to the write process (group commit)
+write_process.py / write_server.py   that process: the bot's side / its own (the only write connection)
+batch.py       one batch: BEGIN IMMEDIATE, every operation, one COMMIT
 queries.py     every SQL statement, parameterised
 convert.py     datetimes <-> unix ms, models <-> rows
 store.py       SqliteStore and open_store(path)

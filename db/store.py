@@ -1,7 +1,8 @@
 """SqliteStore: the ForumStore of bot/forum/ports.py on SQLite.
 
-Writes are small synchronous functions handed to the single Writer (group commit, one savepoint
-each); a caller's await returns once its write is durable. Reads go to their own connections, so they
+Writes are small synchronous functions, module-level and bound with functools.partial, handed to the
+single Writer, which commits them in batches in its write process (they travel there by pickle); a
+caller's await returns once its write is durable. Reads go to their own connections, so they
 never queue behind writes, and see every acknowledged write (WAL snapshot per statement).
 """
 

@@ -1,4 +1,4 @@
-"""The single writer: one task owns the database's writes and commits queued operations in batches.
+"""The single writer: every write of the bot queues here and is committed in batches, one at a time.
 
 Why: with synchronous=FULL every COMMIT waits for the disk. Committing once per operation caps
 throughput at a few thousand writes per second; committing everything that queued up while the
