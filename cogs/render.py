@@ -184,13 +184,19 @@ def _has_accepted(view: ThreadView) -> bool:
     return any(a.accepted for a in view.answers)
 
 
+def _status(q: Question) -> str:
+    if q.status is QuestionStatus.DUPLICATE and q.duplicate_of is not None:
+        return f"duplicate of <#{q.duplicate_of}>"  # a thread mention: a link to the original
+    return q.status.value
+
+
 def _thread_description(view: ThreadView, *, full: bool) -> str:
     q = view.question
     score = view.body.score if view.body else q.score
     tags = f" · **Tags** {', '.join(q.tags)}" if q.tags else ""
     meta = [
         f"Asked by <@{q.author_id}> {when(q.created_at)}",
-        clip(f"**Score** {score:+d} · **Status** {q.status.value}{tags}", 300),
+        clip(f"**Score** {score:+d} · **Status** {_status(q)}{tags}", 300),
     ]
     if not full:
         return "\n".join([*meta, "", "**Answers and Replies** (continued)"])

@@ -111,6 +111,7 @@ def question_from_row(r: sqlite3.Row) -> Question:
         score=r["score"],
         deleted_at=opt_dt(r["deleted_at"]),
         accepted_by=r["accepted_by"],
+        duplicate_of=r["duplicate_of"],
     )
 
 

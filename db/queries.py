@@ -37,13 +37,13 @@ ON CONFLICT (id) DO NOTHING
 
 GET_QUESTION = """
 SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
-       deleted_at, accepted_by
+       deleted_at, accepted_by, duplicate_of
 FROM questions WHERE id = ?
 """
 # Deleted threads are kept for their history but are no longer part of the forum.
 LIST_QUESTIONS = """
 SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
-       deleted_at, accepted_by
+       deleted_at, accepted_by, duplicate_of
 FROM questions WHERE guild_id = ? AND deleted_at IS NULL ORDER BY created_at, id
 """
 

@@ -173,6 +173,8 @@ async def test_duplicate_posts_a_link_then_locks(emulator, quorum):
     assert link in notice["content"] and "**How do I keep state?**" in notice["content"]
     assert flags(emulator, tid) == (True, False), "locked, still listed"
     assert await status(quorum, tid) is DUPLICATE and _duplicate_of(quorum, tid) == original
+    page = (await run(emulator, ids["bob"], tid, "question"))["embeds"][0]["description"]
+    assert f"**Status** duplicate of <#{original}>" in page, "the thread page links the original"
     assert (await audit(quorum, emulator))[0] == (ids["mod"], "duplicate", tid,
                                                   f"of question {original} (How do I keep state?)")  # fmt: skip
     # Pointing at a duplicate would make chains: the original is asked for instead.

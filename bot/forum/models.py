@@ -77,6 +77,7 @@ class Question:
     score: int = 0
     deleted_at: datetime | None = None  # the thread was deleted; kept for its history
     accepted_by: int | None = None  # who accepted the accepted answer (None: unknown or nobody)
+    duplicate_of: int | None = None  # the original question's thread, when status is duplicate
 
 
 @dataclass(frozen=True, slots=True)
