@@ -45,10 +45,6 @@ class WriteProcess:
         self._lock = threading.Lock()  # between sending a batch and the reader finding the process gone
         self._gone = True
 
-    @property
-    def alive(self) -> bool:
-        return not self._gone
-
     def start(self) -> None:
         """Start the process and wait until its connection is open: ValueError if it cannot open
         the database, WriteProcessGone if it does not start. A process that ended is replaced."""
