@@ -6,6 +6,7 @@ Reads only, on the reader connections, each one statement over an index (see mem
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Awaitable, Callable
 
 from bot.forum.models import MemberCounts, PostKind, TopPost
 
@@ -15,11 +16,9 @@ from . import member_queries as mq
 class MemberStatsStore:
     """Needs the SqliteStore's `_fetchall` and `_fetchone` (reader connections)."""
 
-    async def _fetchall(self, sql: str, params: tuple) -> list[sqlite3.Row]:  # pragma: no cover - SqliteStore's
-        raise NotImplementedError
-
-    async def _fetchone(self, sql: str, params: tuple) -> sqlite3.Row | None:  # pragma: no cover - SqliteStore's
-        raise NotImplementedError
+    # SqliteStore's methods: declared here for readers and type checkers, provided by the store.
+    _fetchall: Callable[[str, tuple], Awaitable[list[sqlite3.Row]]]
+    _fetchone: Callable[[str, tuple], Awaitable[sqlite3.Row | None]]
 
     async def member_counts(self, guild_id: int, user_id: int) -> MemberCounts:
         """Live questions, answers and accepted answers of a member, and their stored reputation."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -75,8 +75,7 @@ class SearchStore:
     writer: Writer
     _next_reader: Iterator[aiosqlite.Connection]
 
-    async def _fetchall(self, sql: str, params: tuple | dict) -> list[sqlite3.Row]:  # pragma: no cover - SqliteStore's
-        raise NotImplementedError
+    _fetchall: Callable[[str, tuple | dict], Awaitable[list[sqlite3.Row]]]  # SqliteStore's
 
     async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int) -> list[Candidate]:
         """Matching posts (the newest `limit` of them when the query has words) with bm25 relevance;
