@@ -202,6 +202,18 @@ async def test_a_batch_in_the_hands_of_a_dying_process_fails_with_a_clear_error(
     assert await writer.run_sync(partial(ops.insert, 5)) == 5
 
 
+async def test_the_write_process_does_not_get_the_bot_token(db_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "not-for-the-write-process")
+    writer = await _started(db_path)
+    try:
+        child = await writer.run_sync(ops.pid)
+        environ = Path(f"/proc/{child}/environ").read_bytes()  # noqa: ASYNC240 - a tiny /proc read
+        assert b"DISCORD_TOKEN" not in environ and b"not-for-the-write-process" not in environ
+        assert b"PYTHONPATH" in environ  # read the right file: the process's own environment
+    finally:
+        await writer.close()
+
+
 async def test_a_database_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "not-a-db.db"
     path.write_bytes(b"this is not sqlite" * 100)
