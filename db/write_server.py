@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .batch import run_batch
+from .checkpointer import Checkpointer
 from .connection import connect_writer
 
 HEADER = struct.Struct(">I")
@@ -127,6 +128,10 @@ def serve(path: Path, stdin: BinaryIO, stdout: BinaryIO) -> int:
     except (ValueError, sqlite3.Error) as exc:
         reply.send(("error", str(exc)))
         return 1
+    # Checkpoints are the checkpointer's (db/checkpointer.py says why), not the commits'.
+    raw.execute("PRAGMA wal_autocheckpoint = 0")
+    checkpointer = Checkpointer(path)
+    checkpointer.start()
     reply.send(("ready", None))
     try:
         while True:
@@ -135,9 +140,12 @@ def serve(path: Path, stdin: BinaryIO, stdout: BinaryIO) -> int:
             except EOFError:
                 return 0
             _serve_batch(raw, reply, ops, progress)
+            if checkpointer.restart_wanted.is_set():  # after the answer: its callers are not kept waiting
+                checkpointer.finish(raw)
     except BrokenPipeError:
         return 0  # the bot is gone; whatever it was told is already durable
     finally:
+        checkpointer.close()
         raw.close()
 
 

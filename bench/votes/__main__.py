@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             report["latency"] = res
             print(f"latency at {res['rate']:.0f} votes/s: p50 {res['p50_ms']:.2f} ms, p90 {res['p90_ms']:.2f} ms, "
                   f"p99 {res['p99_ms']:.2f} ms (target <= 5), max {res['max_ms']:.1f} ms, "
-                  f"{res['commits']} commits, {res['results']}", flush=True)  # fmt: skip
+                  f"{res['over_5ms']} of {res['votes']} over 5 ms, {res['commits']} commits, {res['results']}",
+                  flush=True)  # fmt: skip
     finally:
         if send_pipe is not None:
             send_pipe.send(("stats",))
