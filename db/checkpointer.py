@@ -13,10 +13,12 @@ votes/s that happened several times a second and set the commit latency's p99 at
   pages unsynced in the page cache. Syncing them in one go stalls the writer's own WAL syncs for
   tens of milliseconds on a virtual disk, so this thread writes them back a chunk at a time with a
   pause between chunks (sync_file_range, Linux), leaving the disk free for the WAL in between.
-- once the WAL holds more than `wal_limit` pages, `restart_wanted` is set and the writer, between
-  two batches, runs `finish`: a checkpoint of the few pages copied since, which reaches the end
-  (nothing else writes then) and lets the WAL start over. So the WAL stays bounded and the writer
-  pauses for a few milliseconds every few seconds at most, instead of many times a second.
+- once the WAL holds more than `wal_limit` pages, this thread catches up (checkpoint and write-back
+  without pauses, until a round copies only a few hundred pages), then sets `restart_wanted`; the
+  writer, between two batches, runs `finish`: a checkpoint of what is left, which reaches the end
+  (nothing else writes then) and lets the WAL start over. So the WAL stays bounded, and under a
+  sustained 1k votes/s the writer stops for 10-20 ms every ~5 s instead of 30-100 ms several times
+  a second (measured: bench/RESULTS.md).
 Durability is SQLite's own: nothing here skips a sync that SQLite would do; the write-back only
 does earlier, in small pieces, what the final sync would have done at once.
 """
@@ -103,10 +105,6 @@ class Checkpointer:
             self.restarts += 1
 
     def _run(self) -> None:
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        except (AttributeError, OSError):
-            pass
         while not self._stop.wait(self._tick):
             try:
                 self.step()

@@ -23,6 +23,11 @@ def insert(item_id: int, conn: sqlite3.Connection) -> int:
     return item_id
 
 
+def insert_note(item_id: int, note: str, conn: sqlite3.Connection) -> int:
+    conn.execute("INSERT INTO item (id, note) VALUES (?, ?)", (item_id, note))
+    return item_id
+
+
 def fail_after_insert(item_id: int, conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO item (id) VALUES (?)", (item_id,))
     raise ValueError(f"op {item_id} refuses")

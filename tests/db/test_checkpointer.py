@@ -1,0 +1,132 @@
+"""The checkpointer keeps the WAL bounded without checkpoints in the writer's commits, and the write
+process uses it. Real SQLite files and threads; the thresholds are made small so that a few thousand
+small commits cross them."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+from db.checkpointer import Checkpointer, checkpoint
+from db.connection import connect_writer
+from db.writer import Writer
+
+from . import writer_ops as ops
+
+NOTE = "x" * 3000  # about a page per row, so the WAL grows a page or more per commit
+
+
+def _writer_conn(path: Path) -> sqlite3.Connection:
+    conn = connect_writer(path)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    ops.create_schema(conn)
+    return conn
+
+
+def _commit_rows(conn: sqlite3.Connection, first: int, count: int) -> None:
+    for i in range(first, first + count):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO item (id, note) VALUES (?, ?)", (i, NOTE))
+        conn.execute("COMMIT")
+
+
+def _wal_pages(path: Path) -> int:
+    """Pages in the WAL now. Measured with a checkpoint of our own, which reports the WAL's length
+    as it was before copying anything; so measure only at the end of a test."""
+    with sqlite3.connect(path) as conn:
+        return checkpoint(conn)[1]
+
+
+def _wal_file_pages(path: Path) -> int:
+    """The WAL file never shrinks: a WAL that starts over is written again from its beginning, so
+    the file's length is the most the WAL ever held."""
+    return (path.parent / (path.name + "-wal")).stat().st_size // (4096 + 24)
+
+
+def test_a_busy_writer_keeps_the_wal_bounded_by_finishing_between_batches(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    writer = _writer_conn(path)
+    limit = 300
+    ck = Checkpointer(path, tick=0.01, wal_limit=limit)
+    ck.start()
+    try:
+        for batch in range(60):  # never idle: each batch follows the last at once
+            _commit_rows(writer, batch * 50, 50)
+            if ck.restart_wanted.is_set():
+                ck.finish(writer)
+    finally:
+        ck.close()
+    assert ck.restarts >= 2, "the WAL never started over"
+    # Without the finishes the WAL would hold 3000 pages or more (a page or more per commit).
+    assert _wal_file_pages(path) < 6 * limit, _wal_file_pages(path)
+    assert writer.execute("SELECT count(*) FROM item").fetchone()[0] == 3000
+    writer.close()
+
+
+def test_an_idle_writer_needs_no_finish(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    writer = _writer_conn(path)
+    ck = Checkpointer(path, tick=0.01)
+    ck.start()
+    try:
+        _commit_rows(writer, 0, 500)
+        grown = _wal_file_pages(path)
+        time.sleep(0.3)  # idle: the checkpointer's own checkpoint reaches the end of the WAL
+        _commit_rows(writer, 500, 1)  # and this commit starts the WAL over
+    finally:
+        ck.close()
+    assert grown >= 500
+    assert _wal_pages(path) < 10, _wal_pages(path)
+    assert ck.restarts == 0 and not ck.restart_wanted.is_set()
+    writer.close()
+
+
+def test_a_finish_refused_while_the_checkpointer_works_is_tried_again(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    writer = _writer_conn(path)
+    ck = Checkpointer(path, tick=3600)  # never runs by itself
+    _commit_rows(writer, 0, 20)
+    ck.restart_wanted.set()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN")
+    other.execute("SELECT count(*) FROM item").fetchone()  # a reader's snapshot holds the WAL's end
+    _commit_rows(writer, 20, 5)  # pages the reader's snapshot does not include
+    ck.finish(writer)
+    assert ck.restart_wanted.is_set() and ck.restarts == 0
+    other.execute("COMMIT")
+    ck.finish(writer)
+    assert not ck.restart_wanted.is_set() and ck.restarts == 1
+    other.close()
+    ck.close()
+    writer.close()
+
+
+async def test_the_write_process_checkpoints_while_idle(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    writer = Writer(path)
+    await writer.start()
+    try:
+        await writer.run_sync(ops.create_schema)
+        for i in range(600):  # one commit each
+            await writer.run_sync(partial(ops.insert_note, i, NOTE))
+        grown = _wal_file_pages(path)
+        await asyncio.sleep(0.5)
+        await writer.run_sync(partial(ops.insert_note, 10_000, NOTE))
+        restarted = _wal_pages(path)
+    finally:
+        await writer.close()
+    assert grown >= 600
+    assert restarted < 10, restarted
+
+
+def test_closing_stops_the_thread(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    _writer_conn(path).close()
+    ck = Checkpointer(path, tick=0.01)
+    ck.start()
+    ck.close()
+    assert not any(t.name == "quorum-db-checkpoint" for t in threading.enumerate())
