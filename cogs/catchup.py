@@ -9,6 +9,9 @@ watermark (see bot/forum/catchup.py). Each thread's history is read oldest first
 through the same service calls as live events, which are idempotent, so a live event and catch-up
 seeing the same message give one post and one revision. Live events keep flowing meanwhile; what
 they bring is never overwritten by catch-up's older view (see `decide` and `missing_posts`).
+A question active since the cutoff whose thread the complete listing does not show is looked up
+once; if Discord says the thread is unknown, it was deleted while away and the question goes too.
+A thread locked or unlocked by hand while away changes the question's status as a live event would.
 
 Votes: after a thread's messages, every post that shows a vote reaction now, or that the store says
 had standing votes, is compared member by member with the reacting members Discord lists (paged,
@@ -61,6 +64,8 @@ class CatchUp(commands.Cog):
         self._again = False
         # (message id, member id or ANYONE) -> when a live reaction event for it arrived, during a run.
         self._live_reactions: dict[tuple[int, int], datetime] = {}
+        # thread id -> when a live THREAD_UPDATE for it arrived, during a run.
+        self._live_threads: dict[int, datetime] = {}
 
     async def cog_unload(self) -> None:
         if self._task is not None:
@@ -71,22 +76,27 @@ class CatchUp(commands.Cog):
         if self.automatic:
             self.trigger()
 
-    # Live reaction events are mirrored by cogs/voting.py; these only note when one arrived, so
-    # catch-up leaves that member's vote on that post to the live event (see `_live_since`). They are
-    # listening only while a run is (see `run`): outside runs, a listener would cost every vote an
-    # extra task for nothing.
+    # Live reaction and thread events are mirrored by cogs/voting.py and cogs/moderation.py; these only
+    # note when one arrived, so catch-up leaves that member's vote on that post, or that thread's lock,
+    # to the live event (see `_live_since`, `_mirror_lock`). They are listening only while a run is
+    # (see `run`): outside runs, a listener would cost every vote an extra task for nothing.
     async def _noted_reaction(self, payload: discord.RawReactionActionEvent) -> None:
         self._saw_live(payload.message_id, payload.user_id)
 
     async def _noted_clear(self, payload: discord.RawReactionClearEvent | discord.RawReactionClearEmojiEvent) -> None:
         self._saw_live(payload.message_id, ANYONE)
 
-    def _noting_live_reactions(self, on: bool) -> None:
+    async def _noted_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
+        if self._lock.locked():
+            self._live_threads[payload.thread_id] = self.service.clock()
+
+    def _noting_live_events(self, on: bool) -> None:
         listeners = (
             (self._noted_reaction, "on_raw_reaction_add"),
             (self._noted_reaction, "on_raw_reaction_remove"),
             (self._noted_clear, "on_raw_reaction_clear"),
             (self._noted_clear, "on_raw_reaction_clear_emoji"),
+            (self._noted_thread_update, "on_raw_thread_update"),
         )
         for listener, event in listeners:
             if on:
@@ -140,11 +150,12 @@ class CatchUp(commands.Cog):
         instead of from the watermark (and leaves the watermark as it is)."""
         async with self._lock:
             self._live_reactions.clear()
-            self._noting_live_reactions(True)
+            self._live_threads.clear()
+            self._noting_live_events(True)
             try:
                 return await self._run(days)
             finally:
-                self._noting_live_reactions(False)
+                self._noting_live_events(False)
 
     async def _run(self, days: float | None) -> Progress:
         progress = self.progress = Progress()
@@ -156,9 +167,11 @@ class CatchUp(commands.Cog):
                 continue
             progress.guilds += 1
             listed_at = self.service.clock()  # before the listing: what it shows is at least this new
-            threads, complete = await self._list_threads(guild, channel_id, days)
+            threads, complete, cutoff = await self._list_threads(guild, channel_id, days)
             work.append((guild, threads, complete, listed_at))
             progress.threads_total += len(threads)
+            if complete:
+                progress.threads_deleted += await self._deleted_threads(guild.id, channel_id, threads, cutoff)
         log.info("Catch-up: %d thread(s) to read in %d watched channel(s)", progress.threads_total, progress.guilds)
         for guild, threads, complete, listed_at in work:
             failed_before = progress.threads_failed
@@ -175,16 +188,16 @@ class CatchUp(commands.Cog):
 
     async def _list_threads(
         self, guild: discord.Guild, channel_id: int, days: float | None
-    ) -> tuple[list[discord.Thread], bool]:
-        """The channel's active threads and its archived public threads back to the cutoff; and
-        whether the listing was complete."""
+    ) -> tuple[list[discord.Thread], bool, datetime]:
+        """The channel's active threads and its archived public threads back to the cutoff; whether
+        the listing was complete; and the cutoff."""
+        now = datetime.now(UTC)
         channel = guild.get_channel(channel_id)
         if not isinstance(channel, (discord.ForumChannel, discord.TextChannel)):
             log.warning(
                 "Catch-up: watched channel %s of guild %s is gone or not a forum/text channel", channel_id, guild.id
             )
-            return [], False
-        now = datetime.now(UTC)
+            return [], False, now
         if days is not None:
             cutoff = now - timedelta(days=days)
         else:
@@ -206,8 +219,27 @@ class CatchUp(commands.Cog):
             log.warning(
                 "Catch-up: could not list the threads of channel %s (%s); reading what was listed", channel_id, exc
             )
-            return sorted(found.values(), key=lambda t: t.id), False
-        return sorted(found.values(), key=lambda t: t.id), True
+            return sorted(found.values(), key=lambda t: t.id), False, cutoff
+        return sorted(found.values(), key=lambda t: t.id), True, cutoff
+
+    async def _deleted_threads(self, guild_id: int, channel_id: int, listed: list[discord.Thread],
+                               cutoff: datetime) -> int:  # fmt: skip
+        """Questions whose thread was deleted while the bot was away: active since the cutoff yet
+        missing from a complete listing (bot/forum/catchup.py, `unlisted`), and confirmed gone by
+        Discord. One request per such question; normally only deleted threads are asked about."""
+        store = self.bot.store  # type: ignore[attr-defined]
+        active = await store.questions_active_since(guild_id, channel_id, plan.first_id_at(cutoff))
+        gone = 0
+        for thread_id in plan.unlisted(active, (t.id for t in listed)):
+            if self.bot.is_closed():
+                break
+            try:
+                await self.bot.http.get_channel(thread_id)
+            except discord.NotFound:
+                gone += await self.service.thread_deleted(thread_id)
+            except discord.HTTPException as exc:  # no access, or Discord failing: decide nothing
+                log.warning("Catch-up: could not check whether thread %s still exists: %s", thread_id, exc)
+        return gone
 
     async def _read_threads(self, threads: list[discord.Thread], progress: Progress, listed_at: datetime) -> bool:
         """Read the threads, a few at a time; False if the bot closed before all were read."""
@@ -246,6 +278,7 @@ class CatchUp(commands.Cog):
         if had_question:
             # Renamed while away. As of the listing, so a live rename since then (stamped later) wins.
             progress.renamed += await self.service.thread_renamed_at(thread.id, thread.name, listed_at)
+            await self._mirror_lock(thread, listed_at, progress)
         if not getattr(self.bot, "message_content_granted", True):
             return  # texts would read as empty: questions.py warns about the missing intent
 
@@ -284,6 +317,7 @@ class CatchUp(commands.Cog):
                 progress.edited += await self.service.message_edited(m, info, message.edited_at)  # type: ignore[arg-type]
         if not had_question and await self.service.question(thread.id) is not None:
             progress.questions_added += 1
+            await self._mirror_lock(thread, listed_at, progress)
 
         # Read after the history, so posts that arrived live during the read are included (and
         # spared by the horizon).
@@ -299,6 +333,14 @@ class CatchUp(commands.Cog):
         accepting = self.bot.get_cog("Accepting")
         if accepting is not None:
             await accepting.reconcile(thread)  # type: ignore[attr-defined]
+
+    async def _mirror_lock(self, thread: discord.Thread, listed_at: datetime, progress: Progress) -> None:
+        """A hand lock or unlock made while away, seen in the listing. A live update of the thread
+        since the listing (a moderator's hand, or a command's edit) is newer and was mirrored live."""
+        if plan.newer_than_listing(self._live_threads.get(thread.id), listed_at):
+            return
+        if await self.service.moderation.lock_seen(thread.id, bool(thread.locked)) is not None:
+            progress.locks += 1
 
     async def _catch_up_votes(self, thread: discord.Thread, vote_emojis: dict[int, dict[int, str]],
                               posts: set[int], read_at: datetime, progress: Progress) -> None:  # fmt: skip

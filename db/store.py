@@ -179,6 +179,11 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
             owed.setdefault(row["post_id"], {})[row["voter_id"]] = row["value"]
         return owed
 
+    async def questions_active_since(self, guild_id: int, channel_id: int, since_id: int) -> list[int]:
+        """Live questions of the channel whose thread or any post has an id >= `since_id`."""
+        rows = await self._fetchall(cq.QUESTIONS_ACTIVE_SINCE, (guild_id, channel_id, since_id))
+        return sorted(r["id"] for r in rows)
+
     async def standing_votes(self, thread_id: int) -> dict[int, dict[int, int]]:
         """Standing votes (value -1 or 1) on the thread's live posts: post id -> voter id -> value."""
         votes: dict[int, dict[int, int]] = {}

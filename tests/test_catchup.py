@@ -66,6 +66,15 @@ def test_archived_cutoff_and_watermark():
     assert plan.parse_watermark("2026-01-01T00:00:00") is None  # naive: not ours
 
 
+def test_ids_at_a_time_and_unlisted_questions():
+    # Discord's documented example: 175928847299117063 was made at 1462015105796 ms.
+    made = datetime.fromtimestamp(1462015105796 / 1000, UTC)
+    assert plan.first_id_at(made) == 175928847299117063 >> 22 << 22
+    assert plan.first_id_at(made + timedelta(milliseconds=1)) > 175928847299117063
+    assert plan.first_id_at(datetime(2010, 1, 1, tzinfo=UTC)) == 0
+    assert plan.unlisted([5, 3, 9], [9, 4]) == [3, 5]
+
+
 def test_progress_summary_counts():
     p = Progress(threads_total=3, threads_done=2, messages=40, added=5, edited=1, deleted=2, questions_added=1)
     assert p.line() == "2/3 threads, 40 messages read"
@@ -157,6 +166,37 @@ async def test_what_happened_while_stopped_appears_after_start(emulator, quorum)
     assert await snapshot(quorum.store, emulator.world.guild_id) == before
     mark = await quorum.store.get_meta(plan.watermark_key(emulator.world.guild_id))
     assert plan.parse_watermark(mark) < datetime.now(UTC)
+
+
+async def test_a_thread_deleted_while_away_deletes_its_question(emulator, quorum, caplog):
+    carol = emulator.world.members["carol"].id
+    doomed = await ask(emulator, quorum, title="Deleted while the bot slept")
+    hidden = await ask(emulator, quorum, title="Its channel is unreadable for a while")
+    kept = await ask(emulator, quorum, title="Still here")
+    await emulator.post_message(carol, doomed, "An answer that goes with the thread.")
+    await posts_of(quorum, doomed, 2)
+    await quorum.stop()
+
+    await emulator.delete_thread(doomed)
+    await emulator.delete_thread(hidden)
+    # Discord refuses to say anything about `hidden`: catch-up must not take that as a deletion.
+    emulator.faults.fail("GET", rf"^/channels/{hidden}$", 403, 50001, "Missing Access")
+    await quorum.start()
+    progress = await caught_up(quorum)
+    assert progress.threads_deleted == 1
+    assert (await quorum.store.get_question(doomed)).deleted_at is not None
+    assert await quorum.store.question_posts(doomed) == []  # its posts went with it, as live
+    assert (await quorum.store.get_question(hidden)).deleted_at is None
+    assert (await quorum.store.get_question(kept)).deleted_at is None
+    assert "could not check whether thread" in caplog.text
+
+    # The next run asks Discord again about `hidden` (now answered: gone), not about `doomed`.
+    again = await cog(quorum).run()
+    assert again.threads_deleted == 1
+    assert (await quorum.store.get_question(hidden)).deleted_at is not None
+    assert (await cog(quorum).run()).threads_deleted == 0
+    checks = [r for r in emulator.requests if r.method == "GET" and r.path.endswith(f"/channels/{doomed}")]
+    assert len(checks) == 1, "a deleted question is not asked about again"
 
 
 async def test_live_events_during_catchup_win_over_its_older_view(emulator, quorum):

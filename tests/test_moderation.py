@@ -254,6 +254,47 @@ async def test_a_hand_lock_in_discord_is_mirrored(emulator, quorum):
     assert [e[1] for e in await audit(quorum, emulator)][:2] == ["unlock", "lock"]
 
 
+async def test_hand_locks_made_while_away_are_caught_up(emulator, quorum):
+    await forum(emulator, quorum)
+    tid = await question(emulator, quorum)
+    catchup = quorum.bot.get_cog("CatchUp")
+    await quorum.stop()
+    await emulator.archive_thread(tid, archived=False, locked=True)
+    await quorum.start()
+    await eventually(lambda: _status_is(quorum, tid, LOCKED))
+    assert (await audit(quorum, emulator))[0] == (0, "lock", tid, "in Discord")
+    catchup = quorum.bot.get_cog("CatchUp")
+    await catchup.wait_idle()
+    assert catchup.progress.locks == 1
+    assert (await catchup.run()).locks == 0, "nothing left to mirror"
+
+    await quorum.stop()
+    await emulator.archive_thread(tid, archived=True, locked=False)  # unlocked, then archived when idle
+    await quorum.start()
+    await eventually(lambda: _status_is(quorum, tid, OPEN))
+    assert [e[1] for e in await audit(quorum, emulator)][:2] == ["unlock", "lock"]
+
+
+async def test_a_live_unlock_during_catch_up_beats_its_older_view(emulator, quorum):
+    await forum(emulator, quorum)
+    tid = await question(emulator, quorum)
+    await quorum.stop()
+    await emulator.archive_thread(tid, archived=False, locked=True)
+    # Catch-up lists the thread as locked; the answer is held while a moderator unlocks it live.
+    held = emulator.faults.delay("GET", r"^/guilds/\d+/threads/active$", seconds=1.5)
+    await quorum.start()
+    await emulator.wait_for(lambda: held.hits == 1)
+    await emulator.archive_thread(tid, archived=False, locked=False)
+    catchup = quorum.bot.get_cog("CatchUp")
+    await eventually(lambda: _caught_up(catchup))
+    assert await status(quorum, tid) is OPEN, "catch-up's older view of the lock must not win"
+    assert catchup.progress.locks == 0
+
+
+async def _caught_up(catchup) -> bool:
+    return catchup.completed >= 1 and not catchup._lock.locked()
+
+
 async def test_the_bots_own_unpins_are_audited(emulator, quorum):
     ids, tid, (first, second) = await thread_with_answers(emulator, quorum)
     await emulator.pin(ids["mod"], tid, first)

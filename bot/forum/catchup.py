@@ -39,6 +39,30 @@ def archived_cutoff(watermark: datetime | None, now: datetime, first_window: tim
     return watermark if watermark is not None else now - first_window
 
 
+DISCORD_EPOCH_MS = 1_420_070_400_000  # the first millisecond of 2015, where snowflake time starts
+
+
+def first_id_at(at: datetime) -> int:
+    """The smallest snowflake Discord can have made at `at` or later: ids sort as their times do."""
+    return max(0, int(at.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
+
+
+def unlisted(active_since_cutoff: Iterable[int], listed: Iterable[int]) -> list[int]:
+    """Questions with activity since the listing's cutoff that a complete listing did not show.
+
+    A thread with a message after the cutoff was archived after it, if at all, so a complete listing
+    (active threads, archived ones back to the cutoff) shows it: one that is missing was deleted
+    while the bot was away, or the bot can no longer see it. The adapter asks Discord which.
+    """
+    return sorted(set(active_since_cutoff) - set(listed))
+
+
+def newer_than_listing(live_seen_at: datetime | None, listed_at: datetime) -> bool:
+    """Whether a live event about a thread arrived after catch-up listed it: then the live event's
+    view (already mirrored) is the newer one and the listing's must not be applied."""
+    return live_seen_at is not None and live_seen_at >= listed_at
+
+
 def next_watermark(run_started: datetime) -> datetime:
     return run_started - WATERMARK_MARGIN
 
@@ -129,8 +153,10 @@ class Progress:
     added: int = 0
     edited: int = 0
     deleted: int = 0
+    threads_deleted: int = 0  # questions whose thread was deleted while the bot was away
     questions_added: int = 0
     renamed: int = 0
+    locks: int = 0  # hand locks and unlocks made while away, mirrored as the question's status
     # votes (bot/forum/vote_catchup.py): posts whose reactions were compared with the store
     posts_checked: int = 0
     votes_added: int = 0
@@ -146,7 +172,8 @@ class Progress:
 
     @property
     def changed(self) -> int:
-        return (self.added + self.edited + self.deleted + self.questions_added + self.renamed
+        return (self.added + self.edited + self.deleted + self.threads_deleted + self.questions_added + self.renamed
+                + self.locks
                 + self.votes_added + self.votes_withdrawn + self.vote_conflicts + self.votes_refused)  # fmt: skip
 
     def count_votes(self, tally: VoteTally) -> None:
@@ -168,7 +195,9 @@ class Progress:
         return (
             f"catch-up: {self.threads_done} threads{failed}, {self.messages} messages read, "
             f"{self.questions_added} questions and {self.added} posts added, {self.edited} edited, "
-            f"{self.deleted} deleted, {self.renamed} renamed; votes on {self.posts_checked} posts: "
+            f"{self.deleted} deleted, {self.renamed} renamed, {self.locks} locked or unlocked, "
+            f"{self.threads_deleted} deleted threads; "
+            f"votes on {self.posts_checked} posts: "
             f"{self.votes_added} added, {self.votes_withdrawn} withdrawn, {self.vote_conflicts} held both "
             f"(resolved), {self.votes_refused} refused, {self.votes_live_won} left to live events "
             f"in {self.seconds:.1f} s"

@@ -80,6 +80,9 @@ class ForumStore(Protocol):
         """Removals still owed after switches (a crash or a refusal in between): post -> voter ->
         the vote whose reaction is to come off."""
 
+    async def questions_active_since(self, guild_id: int, channel_id: int, since_id: int) -> list[int]:
+        """Live questions of the channel whose thread, or any post in it, has an id >= `since_id`."""
+
     async def standing_votes(self, thread_id: int) -> dict[int, dict[int, int]]:
         """Standing votes (value -1 or 1) on the thread's live posts: post id -> voter id -> value.
         Catch-up compares them with the reactions Discord shows."""
