@@ -99,7 +99,11 @@ class Checkpointer:
         """On the writer's connection, between batches: copy the pages left and let the WAL start
         over at the next commit. Busy (this thread is checkpointing) or held back by a reader's
         snapshot: `restart_wanted` stays set and the next batch's end tries again."""
-        busy, wal_pages, copied = checkpoint(writer)
+        try:
+            busy, wal_pages, copied = checkpoint(writer)
+        except sqlite3.Error:  # the batches are committed either way; the WAL just grows meanwhile
+            log.exception("WAL checkpoint on the write connection failed; trying again after the next batch")
+            return
         if not busy and copied == wal_pages:
             self.restart_wanted.clear()
             self.restarts += 1
@@ -108,7 +112,7 @@ class Checkpointer:
         while not self._stop.wait(self._tick):
             try:
                 self.step()
-            except sqlite3.Error:
+            except (sqlite3.Error, OSError):
                 log.exception("WAL checkpoint failed; trying again in %.1f s", self._tick)
 
     def step(self) -> None:

@@ -128,9 +128,14 @@ def serve(path: Path, stdin: BinaryIO, stdout: BinaryIO) -> int:
     except (ValueError, sqlite3.Error) as exc:
         reply.send(("error", str(exc)))
         return 1
+    try:
+        checkpointer = Checkpointer(path)
+    except (sqlite3.Error, OSError) as exc:
+        raw.close()
+        reply.send(("error", f"{path}: the checkpointing connection could not be opened: {exc}"))
+        return 1
     # Checkpoints are the checkpointer's (db/checkpointer.py says why), not the commits'.
     raw.execute("PRAGMA wal_autocheckpoint = 0")
-    checkpointer = Checkpointer(path)
     checkpointer.start()
     reply.send(("ready", None))
     try:
