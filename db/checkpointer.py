@@ -34,6 +34,8 @@ import threading
 import time
 from pathlib import Path
 
+from .connection import connect_writer
+
 log = logging.getLogger(__name__)
 
 TICK = 0.1  # seconds between checkpoints
@@ -76,8 +78,8 @@ class Checkpointer:
     def __init__(self, path: Path, *, tick: float = TICK, wal_limit: int = WAL_LIMIT_PAGES) -> None:
         self._tick = tick
         self._wal_limit = wal_limit
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA synchronous = FULL")
+        # The write connection's settings: a checkpoint syncs as the writer's commits do.
+        self._conn = connect_writer(path)
         self._fd = os.open(path, os.O_RDONLY)
         self._copied = 0  # WAL pages in the database file as of the last checkpoint
         self._stop = threading.Event()
@@ -112,7 +114,7 @@ class Checkpointer:
         while not self._stop.wait(self._tick):
             try:
                 self.step()
-            except (sqlite3.Error, OSError):
+            except Exception:  # never let the thread die: the WAL would then grow without bound
                 log.exception("WAL checkpoint failed; trying again in %.1f s", self._tick)
 
     def step(self) -> None:

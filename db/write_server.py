@@ -130,7 +130,7 @@ def serve(path: Path, stdin: BinaryIO, stdout: BinaryIO) -> int:
         return 1
     try:
         checkpointer = Checkpointer(path)
-    except (sqlite3.Error, OSError) as exc:
+    except (ValueError, sqlite3.Error, OSError) as exc:
         raw.close()
         reply.send(("error", f"{path}: the checkpointing connection could not be opened: {exc}"))
         return 1

@@ -146,6 +146,26 @@ async def test_the_write_process_checkpoints_while_idle(tmp_path: Path) -> None:
     assert started_over, "the write process never checkpointed the WAL to its end"
 
 
+def test_a_failing_checkpoint_is_retried_not_fatal(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "q.db"
+    _writer_conn(path).close()
+    ck = Checkpointer(path, tick=0.01)
+    calls = []
+
+    def flaky_step() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("disk I/O error")
+
+    ck.step = flaky_step
+    ck.start()
+    try:
+        assert _wait_for(lambda: len(calls) >= 3), "the thread stopped after a failure"
+    finally:
+        ck.close()
+    assert "WAL checkpoint failed" in caplog.text
+
+
 def test_closing_stops_the_thread(tmp_path: Path) -> None:
     path = tmp_path / "q.db"
     _writer_conn(path).close()
