@@ -13,6 +13,7 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
+from db.connection import DatabaseUnusable
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_run(settings))
     except KeyboardInterrupt:
         return EXIT_OK
+    except DatabaseUnusable as exc:  # DATABASE_URL names something that is not (or no longer) ours
+        print(f"quorum: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except Exception as exc:  # one clear line for people, the traceback for the log
         logging.getLogger("quorum").exception("Quorum stopped")
         print(f"quorum: {_describe(exc)}", file=sys.stderr)

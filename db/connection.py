@@ -20,6 +20,13 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 EXAMPLE_URL = "sqlite:///path/to/file.db"
 
+
+class DatabaseUnusable(ValueError):
+    """DATABASE_URL points at something Quorum cannot use as its database (not an SQLite file, a
+    directory, no write access, a schema from a newer Quorum): bad configuration, which the command
+    reports in one line with exit code 2, not as a crash."""
+
+
 # PRAGMAs are not parameterisable, so they are fixed literal strings, never built from values.
 _COMMON_PRAGMAS = (
     "PRAGMA busy_timeout = 5000",  # BUSY_TIMEOUT_MS
@@ -64,20 +71,20 @@ def parse_database_url(url: str) -> Path:
 
 
 def check_writable(path: Path) -> None:
-    """Raise ValueError unless a database can be created or written at `path`.
+    """Raise DatabaseUnusable unless a database can be created or written at `path`.
 
     WAL mode creates `-wal` and `-shm` files beside the database, so the directory itself must be
     writable even when the file already exists.
     """
     directory = path.parent
     if path.is_dir():
-        raise ValueError(f"The database path {path} is a directory, not a file")
+        raise DatabaseUnusable(f"The database path {path} is a directory, not a file")
     if not directory.is_dir():
-        raise ValueError(f"The database directory {directory} does not exist; create it or change DATABASE_URL")
+        raise DatabaseUnusable(f"The database directory {directory} does not exist; create it or change DATABASE_URL")
     if not os.access(directory, os.W_OK | os.X_OK):
-        raise ValueError(f"The database directory {directory} is not writable")
+        raise DatabaseUnusable(f"The database directory {directory} is not writable")
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-        raise ValueError(f"The database file {path} is not writable")
+        raise DatabaseUnusable(f"The database file {path} is not writable")
 
 
 async def _open(path: Path, pragmas: tuple[str, ...]) -> aiosqlite.Connection:
@@ -87,12 +94,12 @@ async def _open(path: Path, pragmas: tuple[str, ...]) -> aiosqlite.Connection:
     try:
         mode = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
         if mode[0][0] != "wal":
-            raise ValueError(f"The database {path} could not be switched to WAL mode ({mode[0][0]})")
+            raise DatabaseUnusable(f"The database {path} could not be switched to WAL mode ({mode[0][0]})")
         for pragma in _COMMON_PRAGMAS + pragmas:
             await conn.execute(pragma)
     except sqlite3.DatabaseError as exc:
         await conn.close()
-        raise ValueError(f"{path} is not a usable SQLite database: {exc}") from exc
+        raise DatabaseUnusable(f"{path} is not a usable SQLite database: {exc}") from exc
     except BaseException:
         await conn.close()
         raise
@@ -110,12 +117,12 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     try:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode != "wal":
-            raise ValueError(f"The database {path} could not be switched to WAL mode ({mode})")
+            raise DatabaseUnusable(f"The database {path} could not be switched to WAL mode ({mode})")
         for pragma in _COMMON_PRAGMAS + _WRITER_PRAGMAS:
             conn.execute(pragma)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise ValueError(f"{path} is not a usable SQLite database: {exc}") from exc
+        raise DatabaseUnusable(f"{path} is not a usable SQLite database: {exc}") from exc
     except BaseException:
         conn.close()
         raise

@@ -16,12 +16,18 @@ from pathlib import Path
 
 import aiosqlite
 
+from .connection import DatabaseUnusable
+
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _SETS_VERSION = re.compile(r"PRAGMA\s+user_version\s*=\s*(\d+)\s*;", re.IGNORECASE)
 
 
 class MigrationError(RuntimeError):
     """The schema could not be brought up to date; the message says which file and why."""
+
+
+class DatabaseTooNew(MigrationError, DatabaseUnusable):
+    """The database was written by a newer Quorum: a configuration problem, not a failed migration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,7 @@ async def migrate(conn: aiosqlite.Connection, migrations_dir: Traversable | Path
     latest = migrations[-1].version if migrations else 0
     current = await schema_version(conn)
     if current > latest:
-        raise MigrationError(
+        raise DatabaseTooNew(
             f"the database is at schema version {current}, newer than this version of Quorum knows "
             f"({latest}); upgrade Quorum or point DATABASE_URL at another database"
         )

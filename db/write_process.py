@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .batch import Op
+from .connection import DatabaseUnusable
 from .write_server import encode_frame, read_frame
 
 # The project root, so `-m db.write_server` finds this package however the bot was started.
@@ -46,8 +47,8 @@ class WriteProcess:
         self._gone = True
 
     def start(self) -> None:
-        """Start the process and wait until its connection is open: ValueError if it cannot open
-        the database, WriteProcessGone if it does not start. A process that ended is replaced."""
+        """Start the process and wait until its connection is open: DatabaseUnusable if it cannot
+        open the database, WriteProcessGone if it does not start. A process that ended is replaced."""
         if self._proc is not None:
             self.close()
         env = dict(os.environ)
@@ -70,7 +71,7 @@ class WriteProcess:
             raise WriteProcessGone(f"the database write process did not start ({self._exit_status()})") from None
         if kind != "ready":
             self._kill()
-            raise ValueError(detail)
+            raise DatabaseUnusable(detail)
         self._gone = False
         self._reading = threading.Thread(target=self._read_answers, args=(proc,), name="quorum-db-write-read",
                                          daemon=True)  # fmt: skip

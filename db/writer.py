@@ -84,7 +84,7 @@ class Writer:
         return len(self._queue)
 
     async def start(self) -> None:
-        """Start the write process (ValueError if it cannot open the database) and the feeder."""
+        """Start the write process (DatabaseUnusable if it cannot open the database) and the feeder."""
         if self._feeder is None:
             self._loop = asyncio.get_running_loop()
             await asyncio.to_thread(self._process.start)

@@ -86,3 +86,25 @@ def test_bad_arguments_exit_2(tmp_path):
     result = quorum("export", "--guild", "abc", cwd=tmp_path)
     assert result.returncode == 2
     assert "numeric Discord id" in result.stderr
+
+
+def test_a_file_that_is_not_a_database_exits_2(tmp_path):
+    junk = tmp_path / "notes.db"
+    junk.write_text("these are my notes, not a database\n" * 200)
+    url = {"DATABASE_URL": f"sqlite:///{junk}"}
+    for args, env in ((("export",), url), (("recount",), url), (("run",), {"DISCORD_TOKEN": TOKEN, **url})):
+        result = quorum(*args, cwd=tmp_path, env=env)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "not a usable SQLite database" in one_line_error(result)
+    assert junk.read_text().startswith("these are my notes"), "the file was left as it was"
+
+
+def test_a_database_from_a_newer_quorum_exits_2(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "future.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    result = quorum("export", cwd=tmp_path, env={"DATABASE_URL": f"sqlite:///{db}"})
+    assert result.returncode == 2, result.stderr
+    assert "newer than this version of Quorum" in one_line_error(result)
