@@ -19,6 +19,13 @@ votes/s that happened several times a second and set the commit latency's p99 at
   (nothing else writes then) and lets the WAL start over. So the WAL stays bounded, and under a
   sustained 1k votes/s the writer stops for 10-20 ms every ~5 s instead of 30-100 ms several times
   a second (measured: bench/RESULTS.md).
+- this thread runs at the CPU's idle priority (SCHED_IDLE, Linux), which also gives its writes the
+  disk's idle class: whenever a thread of the bot or the writer wakes up, it takes the CPU from this
+  one at once. A checkpoint's copying is several milliseconds of CPU every few tenths of a second,
+  and at normal priority it delayed the writer on a 2-core machine: the votes over 5 ms halved
+  without it (bench/RESULTS.md, "Checkpoints at idle priority"). An idle-priority thread gets no CPU
+  while every core is busy, so when it has made no progress for `stalled_after` seconds the writer
+  runs `finish` by itself after a batch: the WAL stays bounded under any load.
 Durability is SQLite's own: nothing here skips a sync that SQLite would do; the write-back only
 does earlier, in small pieces, what the final sync would have done at once.
 """
@@ -49,6 +56,7 @@ PAUSE = 0.002  # after a chunk that had pages to write: the disk's turn for the 
 CATCH_UP_ROUNDS = 3
 FINISH_PAGES = 300  # copied by the last round: few enough for the writer's finish to be short
 _SLOW_CALL = 0.0002  # a call that took longer than this wrote something
+STALLED_AFTER = 2.0  # seconds without a checkpoint or write of this thread: then the writer finishes
 
 _SYNC_FILE_RANGE_ALL = 1 | 2 | 4  # WAIT_BEFORE | WRITE | WAIT_AFTER
 
@@ -68,6 +76,17 @@ def _find_sync_file_range():
 _sync_file_range = _find_sync_file_range()
 
 
+def _lower_priority() -> None:
+    """The calling thread to the idle CPU priority (and so the idle I/O class), where there is one."""
+    idle = getattr(os, "SCHED_IDLE", None)
+    if idle is None:
+        return
+    try:
+        os.sched_setscheduler(0, idle, os.sched_param(0))  # 0: this thread, not the whole process
+    except OSError as exc:
+        log.warning("The checkpointing thread keeps its normal priority: %s", exc)
+
+
 def checkpoint(conn: sqlite3.Connection) -> tuple[bool, int, int]:
     """A PASSIVE checkpoint: (busy, pages in the WAL, pages of it now in the database file)."""
     busy, wal_pages, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -75,9 +94,13 @@ def checkpoint(conn: sqlite3.Connection) -> tuple[bool, int, int]:
 
 
 class Checkpointer:
-    def __init__(self, path: Path, *, tick: float = TICK, wal_limit: int = WAL_LIMIT_PAGES) -> None:
+    def __init__(
+        self, path: Path, *, tick: float = TICK, wal_limit: int = WAL_LIMIT_PAGES, stalled_after: float = STALLED_AFTER
+    ) -> None:
         self._tick = tick
         self._wal_limit = wal_limit
+        self._stalled_after = stalled_after
+        self._progress_at = time.monotonic()  # this thread's last checkpoint or write, or a finish
         # The write connection's settings: a checkpoint syncs as the writer's commits do.
         self._conn = connect_writer(path)
         self._fd = os.open(path, os.O_RDONLY)
@@ -97,10 +120,16 @@ class Checkpointer:
         self._conn.close()
         os.close(self._fd)
 
+    def finish_due(self) -> bool:
+        """Whether the writer should run `finish` after its batch: this thread asked for it, or it
+        has made no progress for `stalled_after` seconds (no CPU for it, or its checkpoints failing)."""
+        return self.restart_wanted.is_set() or time.monotonic() - self._progress_at > self._stalled_after
+
     def finish(self, writer: sqlite3.Connection) -> None:
         """On the writer's connection, between batches: copy the pages left and let the WAL start
         over at the next commit. Busy (this thread is checkpointing) or held back by a reader's
         snapshot: `restart_wanted` stays set and the next batch's end tries again."""
+        self._progress_at = time.monotonic()  # a stalled thread: one finish per `stalled_after`
         try:
             busy, wal_pages, copied = checkpoint(writer)
         except sqlite3.Error:  # the batches are committed either way; the WAL just grows meanwhile
@@ -111,6 +140,7 @@ class Checkpointer:
             self.restarts += 1
 
     def _run(self) -> None:
+        _lower_priority()
         while not self._stop.wait(self._tick):
             try:
                 self.step()
@@ -134,6 +164,7 @@ class Checkpointer:
     def _checkpoint_and_write_back(self, pause: float) -> tuple[int, int]:
         """(WAL pages this checkpoint copied, pages in the WAL)."""
         busy, wal_pages, copied = checkpoint(self._conn)
+        self._progress_at = time.monotonic()
         if busy or wal_pages < 0:
             return 0, 0
         # A WAL that started over counts from 0 again.
@@ -153,5 +184,6 @@ class Checkpointer:
                 return
             started = time.perf_counter()
             _sync_file_range(self._fd, offset, chunk, _SYNC_FILE_RANGE_ALL)
+            self._progress_at = time.monotonic()  # a long write-back is progress, not a stall
             if pause and time.perf_counter() - started > _SLOW_CALL:
                 time.sleep(pause)

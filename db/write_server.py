@@ -145,7 +145,7 @@ def serve(path: Path, stdin: BinaryIO, stdout: BinaryIO) -> int:
             except EOFError:
                 return 0
             _serve_batch(raw, reply, ops, progress)
-            if checkpointer.restart_wanted.is_set():  # after the answer: its callers are not kept waiting
+            if checkpointer.finish_due():  # after the answer: its callers are not kept waiting
                 checkpointer.finish(raw)
     except BrokenPipeError:
         return 0  # the bot is gone; whatever it was told is already durable

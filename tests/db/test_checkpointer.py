@@ -5,11 +5,14 @@ small commits cross them."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 import time
 from functools import partial
 from pathlib import Path
+
+import pytest
 
 from db.checkpointer import Checkpointer
 from db.connection import connect_writer
@@ -173,3 +176,34 @@ def test_closing_stops_the_thread(tmp_path: Path) -> None:
     ck.start()
     ck.close()
     assert not any(t.name == "quorum-db-checkpoint" for t in threading.enumerate())
+
+
+def test_the_writer_finishes_by_itself_when_the_thread_makes_no_progress(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    writer = _writer_conn(path)
+    ck = Checkpointer(path, tick=3600, stalled_after=0.2)  # as if the thread never got the CPU
+    _commit_rows(writer, 0, 50)
+    assert not ck.finish_due()
+    time.sleep(0.3)
+    assert ck.finish_due(), "a stalled thread was not noticed"
+    starts = _wal_starts(path)
+    ck.finish(writer)
+    assert not ck.finish_due(), "at most one finish per stalled_after"
+    _commit_rows(writer, 50, 1)
+    assert _wal_starts(path) > starts, "the writer's own finish did not let the WAL start over"
+    ck.close()
+    writer.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="the idle scheduling class is Linux's")
+def test_the_thread_runs_at_idle_priority(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    _writer_conn(path).close()
+    ck = Checkpointer(path, tick=0.01)
+    ck.start()
+    try:
+        assert _wait_for(lambda: ck._thread.native_id is not None)
+        assert _wait_for(lambda: os.sched_getscheduler(ck._thread.native_id) == os.SCHED_IDLE)
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE, "only the checkpointing thread, not the caller"
+    finally:
+        ck.close()
