@@ -22,10 +22,10 @@ votes/s that happened several times a second and set the commit latency's p99 at
 - this thread runs at the CPU's idle priority (SCHED_IDLE, Linux), which also gives its writes the
   disk's idle class: whenever a thread of the bot or the writer wakes up, it takes the CPU from this
   one at once. A checkpoint's copying is several milliseconds of CPU every few tenths of a second,
-  and at normal priority it delayed the writer on a 2-core machine: the votes over 5 ms halved
-  without it (bench/RESULTS.md, "Checkpoints at idle priority"). An idle-priority thread gets no CPU
-  while every core is busy, so when it has made no progress for `stalled_after` seconds the writer
-  runs `finish` by itself after a batch: the WAL stays bounded under any load.
+  and at normal priority it delayed the writer on a 2-core machine: at idle priority the votes
+  over 5 ms about halved (bench/RESULTS.md, "the checkpointing thread at idle priority"). Such a
+  thread gets no CPU while every core is busy, so when it has made no progress for `stalled_after`
+  seconds the writer runs `finish` by itself after a batch: the WAL stays bounded under any load.
 Durability is SQLite's own: nothing here skips a sync that SQLite would do; the write-back only
 does earlier, in small pieces, what the final sync would have done at once.
 """
