@@ -68,12 +68,17 @@ def excerpt(text: str, limit: int, link: str | None = None) -> str:
     the author) left open is closed, and a `>>>` block quote (which would swallow the rest of the
     embed) becomes a one-line quote. Cut text ends with an ellipsis and, if given, a jump link."""
     # Beyond `limit` characters nothing can show (a character is at least one unit): cut first.
-    text = re.sub(r"(?m)^(\s*)>>> ?", r"\1> ", text.strip()[: limit + 1])
+    # Line by line as Python splits them (\r, \x85, \u2028... too): stricter than Discord's "\n" costs nothing.
+    lines = text.strip()[: limit + 1].splitlines(keepends=True)
+    text = "".join(_MULTI_LINE_QUOTE.sub(r"\1> ", line) for line in lines)
     if dlen(_close_fences(text)) <= limit:
         return _close_fences(text)
     tail = f" [(read all)]({link})" if link else ""
     cut = clip(text, max(limit - dlen(tail) - dlen("\n" + FENCE), 1))
     return _close_fences(cut) + tail
+
+
+_MULTI_LINE_QUOTE = re.compile(r"^(\s*)>>> ?")
 
 
 def _close_fences(text: str) -> str:

@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.forum.asking import MAX_BODY, MAX_TAGS, MAX_TITLE, MIN_TITLE, check_draft, check_tags
@@ -115,6 +115,7 @@ def test_a_reference_is_an_id_or_a_clear_refusal(text):
 
 @EXAMPLES
 @given(text=huge_text, limit=st.integers(min_value=1, max_value=4096))
+@example(text="0\x85>>> quote", limit=1)  # a line break other than "\n" before a block quote
 def test_cut_text_fits_and_never_breaks_what_follows(text, limit):
     cut = clip(text, limit)
     assert dlen(cut) <= limit
