@@ -5,6 +5,7 @@ follows."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 import discord
@@ -46,30 +47,13 @@ class Accepting(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Discord's "X pinned a message" notice is the only place that says who pinned."""
-        if message.type is not discord.MessageType.pins_add or not isinstance(message.channel, discord.Thread):
-            return
-        if message.reference is None or message.reference.message_id is None or message.author == self.bot.user:
+        notice = pin_notice(message, self.bot.user.id)  # type: ignore[union-attr]
+        if notice is None or notice[1] is None or not isinstance(message.channel, discord.Thread):
             return  # the bot pins on behalf of /accept, whose member is already known
-        await self.service.acceptance.pinned_by(message.channel.id, message.reference.message_id, message.author.id)
+        await self.service.acceptance.pinned_by(message.channel.id, *notice)  # type: ignore[arg-type]
 
     async def reconcile(self, thread: discord.Thread) -> None:
-        """Read the pins list (the pins event names no message) and make acceptance follow it."""
-        try:
-            pins = [(m.id, m.pinned_at) async for m in thread.pins(limit=None)]
-        except discord.HTTPException as exc:
-            log.warning("Cannot read the pins of thread %s: %s", thread.id, exc)
-            return
-        plan = await self.service.acceptance.pins_changed(thread.id, pins)
-        if plan is None:
-            return
-        for message_id in plan.unpin:  # one accepted answer: take older pinned answers down
-            try:
-                await thread.get_partial_message(message_id).unpin(reason="Another answer was accepted")
-            except discord.HTTPException as exc:
-                log.warning("Cannot unpin %s in thread %s: %s", message_id, thread.id, exc)
-            else:
-                await self.service.acceptance.unpinned_by_bot(thread.id, message_id, self.bot.user.id)
-        await self.mark_solved(thread, plan.accepted_id is not None)
+        await reconcile_pins(self.service, thread, self.bot.user.id)  # type: ignore[union-attr]
 
     # ----- commands ----------------------------------------------------------------------------
     @app_commands.command(name="accept", description="Accept an answer to your question (moderators: any question)")
@@ -98,7 +82,7 @@ class Accepting(commands.Cog):
 
         moderator = self._moderator(interaction)
         await self.service.acceptance.unaccept(thread.id, interaction.user.id, moderator, in_discord)
-        await self.mark_solved(thread, False)
+        await mark_solved(thread, False)
         await interaction.followup.send("The answer is no longer accepted.", ephemeral=True)
 
     async def _accept(self, interaction: discord.Interaction, thread_id: int | None, answer_id: int | None) -> None:
@@ -121,7 +105,7 @@ class Accepting(commands.Cog):
 
         moderator = self._moderator(interaction)
         await self.service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
-        await self.mark_solved(thread, True)
+        await mark_solved(thread, True)
         link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
         await interaction.followup.send(f"Accepted: {link}", ephemeral=True)
 
@@ -170,19 +154,53 @@ class Accepting(commands.Cog):
         except discord.HTTPException as exc:
             log.warning("Could not pin %s again in thread %s after a refused accept: %s", message_id, thread.id, exc)
 
-    async def mark_solved(self, thread: discord.Thread, solved: bool) -> None:
-        """Apply or remove the forum's "Solved" tag, if it has one."""
-        forum = thread.parent
-        if not isinstance(forum, discord.ForumChannel):
-            return
-        tag = next((t for t in forum.available_tags if t.name.casefold() == SOLVED_TAG), None)
-        if tag is None or (tag in thread.applied_tags) == solved:
-            return
-        tags = [t for t in thread.applied_tags if t.id != tag.id] + ([tag] if solved else [])
+
+def pin_notice(message: discord.Message, bot_id: int) -> tuple[int, int | None] | None:
+    """(pinned message, pinner) from Discord's "X pinned a message" notice, whose author is the
+    pinner; the pinner is None when the bot pinned (for a command, recorded with its member)."""
+    if message.type is not discord.MessageType.pins_add or message.reference is None:
+        return None
+    if message.reference.message_id is None:
+        return None
+    return message.reference.message_id, None if message.author.id == bot_id else message.author.id
+
+
+async def reconcile_pins(service: ForumService, thread: discord.Thread, bot_id: int,
+                         notices: Mapping[int, int | None] | None = None) -> None:  # fmt: skip
+    """Read the pins list (the pins event names no message) and make acceptance follow it.
+    `notices`: who pinned what, from the "pinned a message" notices catch-up read in the thread's
+    history (pins made while Quorum was away)."""
+    try:
+        pins = [(m.id, m.pinned_at) async for m in thread.pins(limit=None)]
+    except discord.HTTPException as exc:
+        log.warning("Cannot read the pins of thread %s: %s", thread.id, exc)
+        return
+    plan = await service.acceptance.pins_changed(thread.id, pins, away_notices=notices)
+    if plan is None:
+        return
+    for message_id in plan.unpin:  # one accepted answer: take older pinned answers down
         try:
-            await thread.edit(applied_tags=tags[:5], reason="Accepted answer changed")
+            await thread.get_partial_message(message_id).unpin(reason="Another answer was accepted")
         except discord.HTTPException as exc:
-            log.warning("Cannot update the Solved tag of thread %s: %s", thread.id, exc)
+            log.warning("Cannot unpin %s in thread %s: %s", message_id, thread.id, exc)
+        else:
+            await service.acceptance.unpinned_by_bot(thread.id, message_id, bot_id)
+    await mark_solved(thread, plan.accepted_id is not None)
+
+
+async def mark_solved(thread: discord.Thread, solved: bool) -> None:
+    """Apply or remove the forum's "Solved" tag, if it has one."""
+    forum = thread.parent
+    if not isinstance(forum, discord.ForumChannel):
+        return
+    tag = next((t for t in forum.available_tags if t.name.casefold() == SOLVED_TAG), None)
+    if tag is None or (tag in thread.applied_tags) == solved:
+        return
+    tags = [t for t in thread.applied_tags if t.id != tag.id] + ([tag] if solved else [])
+    try:
+        await thread.edit(applied_tags=tags[:5], reason="Accepted answer changed")
+    except discord.HTTPException as exc:
+        log.warning("Cannot update the Solved tag of thread %s: %s", thread.id, exc)
 
 
 async def setup(bot: commands.Bot) -> None:

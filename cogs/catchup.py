@@ -39,6 +39,7 @@ from bot.forum.service import ForumService
 from bot.forum.vote_catchup import plan_post
 from bot.forum.vote_service import ReactionEffect
 from bot.forum.voting import VoteOutcome, VoteResult, vote_value
+from cogs.accepting import pin_notice, reconcile_pins
 from cogs.convert import message_info, thread_info
 
 log = logging.getLogger(__name__)
@@ -291,9 +292,12 @@ class CatchUp(commands.Cog):
         read_at = self.service.clock()
         settings = self.service.settings(thread.guild.id)
         vote_emojis: dict[int, dict[int, str]] = {}  # message id -> vote value -> emoji as the route spells it
+        pin_notices: dict[int, int | None] = {}  # message -> who pinned it last (None: the bot)
         async for message in thread.history(limit=None, oldest_first=True):
             progress.messages += 1
             seen.add(message.id)
+            if (notice := pin_notice(message, self.bot.user.id)) is not None:  # type: ignore[union-attr]
+                pin_notices[notice[0]] = notice[1]  # oldest first: a later pin of the same message wins
             shown = {vote_value(settings, str(r.emoji)): _route_emoji(r.emoji) for r in message.reactions}
             shown.pop(0, None)  # other emojis
             if shown:
@@ -328,11 +332,10 @@ class CatchUp(commands.Cog):
         live_ids = {p.id for p in live} - set(missing)
         await self._catch_up_votes(thread, vote_emojis, seen & live_ids, read_at, progress)
         # Pins made or taken down while away accept or unaccept answers; the pins list is their only
-        # record, read once the thread's posts are known. (tests/reliability/test_crash.py: without
-        # this, an answer pinned while the bot was down stayed unaccepted after catch-up.)
-        accepting = self.bot.get_cog("Accepting")
-        if accepting is not None:
-            await accepting.reconcile(thread)  # type: ignore[attr-defined]
+        # record, read once the thread's posts are known, and the notices say who pinned. (tests/
+        # reliability/test_crash.py: without this, an answer pinned while the bot was down stayed
+        # unaccepted after catch-up.)
+        await reconcile_pins(self.service, thread, self.bot.user.id, pin_notices)  # type: ignore[union-attr]
 
     async def _mirror_lock(self, thread: discord.Thread, listed_at: datetime, progress: Progress) -> None:
         """A hand lock or unlock made while away, seen in the listing. A live update of the thread

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from emulator.permissions import PIN_MESSAGES
 from tests.harness import eventually
+from tests.test_catchup import caught_up
 from tests.test_first_slice import setup_forum
 
 
@@ -143,3 +144,50 @@ async def _count(quorum, tid, n):
 
 async def _accepted_by(quorum, tid, member_id):
     return (await quorum.store.get_question(tid)).accepted_by == member_id
+
+
+async def test_a_pin_made_while_away_is_attributed_to_its_pinner(emulator, quorum):
+    """Catch-up sees the pin in the pins list and who made it in Discord's "pinned a message"
+    notice in the thread's history: the accept and its audit entry name the pinner."""
+    ids, tid, (first, second) = await thread_with_answers(emulator, quorum)
+    world = emulator.world
+    await quorum.stop()
+    await emulator.pin(ids["mod"], tid, first)
+    await quorum.start()
+    await caught_up(quorum)
+    question = await accepted(quorum, tid, first)
+    assert question.accepted_by == ids["mod"]
+    entries = [e for e in await quorum.store.audit_log(world.guild_id) if e.action == "accept"]
+    assert [(e.actor_id, e.target_id) for e in entries] == [(ids["mod"], first)]
+    assert "while Quorum was away" in entries[0].reason
+
+    # Moved while away by someone else, whose notice is the newer one; then nothing changes across
+    # restarts (no second audit entry).
+    await quorum.stop()
+    await emulator.unpin(ids["mod"], tid, first)
+    await emulator.pin(ids["alice"], tid, second)
+    for _ in range(2):
+        await quorum.start()
+        await caught_up(quorum)
+        question = await accepted(quorum, tid, second)
+        assert question.accepted_by == ids["alice"]
+        await quorum.stop()
+    await quorum.start()
+    entries = [e for e in await quorum.store.audit_log(world.guild_id) if e.action == "accept"]
+    assert [(e.actor_id, e.target_id) for e in entries] == [(ids["alice"], second), (ids["mod"], first)]
+
+
+async def test_a_pin_made_while_away_whose_notice_was_deleted_is_still_audited(emulator, quorum):
+    ids, tid, (first, _second) = await thread_with_answers(emulator, quorum)
+    world = emulator.world
+    await quorum.stop()
+    await emulator.pin(ids["mod"], tid, first)
+    notice = next(int(mid) for mid, m in world.messages[tid].items() if m["type"] == 6)
+    await emulator.delete_message(tid, notice)
+    await quorum.start()
+    await caught_up(quorum)
+    question = await accepted(quorum, tid, first)
+    assert question.accepted_by is None
+    entries = [e for e in await quorum.store.audit_log(world.guild_id) if e.action == "accept"]
+    assert [(e.actor_id, e.target_id) for e in entries] == [(0, first)]  # "someone", while away
+    assert "while Quorum was away" in entries[0].reason

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
@@ -24,22 +24,34 @@ class AcceptService:
         # arrive before or after the pins update they belong to.
         self._pinners: dict[tuple[int, int], int] = {}
 
-    async def pins_changed(self, thread_id: int, pins: Iterable[tuple[int, datetime | None]]) -> PinPlan | None:
+    async def pins_changed(self, thread_id: int, pins: Iterable[tuple[int, datetime | None]],
+                           away_notices: Mapping[int, int | None] | None = None) -> PinPlan | None:  # fmt: skip
         """Reconcile acceptance with the thread's pins list (Discord's pins event names no message).
-        Returns the plan (which answers the bot should unpin), or None for a thread that is no question."""
+        Returns the plan (which answers the bot should unpin), or None for a thread that is no question.
+
+        `away_notices` (catch-up): the thread's "pinned a message" notices, latest per message, as
+        message -> pinner (None: the bot pinned it). A pin made while Quorum was away is attributed
+        from them, and audited then even when no notice names anyone: none will arrive later."""
         async with self.in_order(thread_id):
             question = await self.store.get_question(thread_id)
             if question is None or question.deleted_at is not None:
                 return None
             posts = {p.id: p for p in await self.store.question_posts(thread_id)}
             plan = plan_from_pins(pins, posts)
+            noticed = (away_notices or {}).get(plan.accepted_id or 0)
             if plan.accepted_id == question.accepted_answer_id:
-                accepter = question.accepted_by or self._pinners.get((thread_id, plan.accepted_id or 0))
+                if question.accepted_by is not None or noticed is None:
+                    accepter = question.accepted_by or self._pinners.get((thread_id, plan.accepted_id or 0))
+                else:  # recorded earlier without its pinner (the notice was missed): name them now
+                    accepter = noticed
             else:
-                accepter = self._pinners.get((thread_id, plan.accepted_id)) if plan.accepted_id else None
-            audit = self._audit(question, plan.accepted_id, accepter, reason="pin")
-            if accepter is None and plan.accepted_id is not None:
-                audit = None  # written when the "pinned a message" notice names the member
+                accepter = (noticed or self._pinners.get((thread_id, plan.accepted_id))) if plan.accepted_id else None
+            if away_notices is not None:
+                audit = self._audit(question, plan.accepted_id, accepter, reason="pin while Quorum was away")
+            else:
+                audit = self._audit(question, plan.accepted_id, accepter, reason="pin")
+                if accepter is None and plan.accepted_id is not None:
+                    audit = None  # written when the "pinned a message" notice names the member
             await self.store.set_acceptance(thread_id, plan.accepted_id, accepter, self.clock(), audit)
             return plan
 
