@@ -112,7 +112,7 @@ class ActorsMixin:
                            ) -> InteractionRecord:
         self._check_use(user_id, channel_id)
         return await self._fire(APPLICATION_COMMAND, user_id, channel_id,
-                                slash_data(self.world, name, options or {}, user_id))
+                                slash_data(self.world, name, options or {}, user_id, channel_id=channel_id))
 
     async def autocomplete(self, user_id: int, channel_id: int, name: str, options: dict | None = None,
                            focused: str | None = None) -> InteractionRecord:
@@ -121,7 +121,8 @@ class ActorsMixin:
             raise ValueError("autocomplete needs the name of the focused option")
         options.setdefault(focused, "")
         return await self._fire(AUTOCOMPLETE, user_id, channel_id,
-                                slash_data(self.world, name, options, user_id, focused=focused))
+                                slash_data(self.world, name, options, user_id, focused=focused,
+                                           channel_id=channel_id))
 
     async def invoke_message_command(self, user_id: int, channel_id: int, name: str, target_message_id: int
                                      ) -> InteractionRecord:
@@ -143,7 +144,7 @@ class ActorsMixin:
         resolved = {"users": {str(target_user_id): w.user(target_user_id)}}
         if int(target_user_id) in w.members_by_id:
             m = w.member_payload(target_user_id, with_user=False)
-            m["permissions"] = str(w.base_permissions(target_user_id))
+            m["permissions"] = str(w.permissions_in(target_user_id, channel_id))
             resolved["members"] = {str(target_user_id): m}
         data = {"id": cmd["id"], "name": cmd["name"], "type": 2, "target_id": str(target_user_id),
                 "resolved": resolved}
