@@ -6,6 +6,8 @@ returns after its gateway events were queued to the connected session (if any).
 
 from __future__ import annotations
 
+import copy
+
 from . import ops
 from . import permissions as P
 from .interactions import (
@@ -74,6 +76,20 @@ class ActorsMixin:
 
     async def unpin(self, user_id: int, channel_id: int, message_id: int) -> None:
         await ops.unpin(self, user_id, channel_id, message_id)
+
+    # ----- server settings: what an admin changes while the bot runs -------------------------
+    async def edit_role_permissions(self, role_id: int, permissions: int) -> None:
+        """Change a role's guild-wide permissions; Discord tells the bot with GUILD_ROLE_UPDATE."""
+        w = self.world
+        w.set_role_permissions(role_id, permissions)
+        role = copy.deepcopy(w.roles[int(role_id)])
+        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(w.guild_id), "role": role})
+
+    async def edit_channel_overwrite(self, channel_id: int, target_id: int, allow: int = 0, deny: int = 0,
+                                     type: int = 0) -> None:
+        """Set a channel's overwrite for a role (type 0) or a member (1); Discord sends CHANNEL_UPDATE."""
+        self.world.set_channel_overwrite(channel_id, target_id, allow, deny, type)
+        await self.dispatch("CHANNEL_UPDATE", copy.deepcopy(self.world.channels[int(channel_id)]))
 
     # ----- threads ----------------------------------------------------------------------------
     async def archive_thread(self, thread_id: int, archived: bool = True, locked: bool = False) -> dict:

@@ -145,6 +145,23 @@ async def test_moderators_of_the_questions_channel_act_from_any_channel(emulator
     await eventually(lambda: _accepted(quorum, tid, answers["carol"], quinn))
 
 
+async def test_an_overwrite_changed_while_the_bot_runs_counts_at_once(emulator, quorum, forum):
+    """The bot decides from its cache, which Discord keeps current with CHANNEL_UPDATE."""
+    ids, tid, _, answers = forum
+    world, gina, general = emulator.world, ids["gina"], emulator.world.text_channel_id
+    helper = next(rid for rid, role in world.roles.items() if role["name"] == "General helper")
+    deleted = link(emulator, tid, answers["dave"])
+    refused(await run(emulator, gina, general, "history", message=deleted), "was deleted")
+
+    await emulator.edit_channel_overwrite(world.forum_channel_id, helper, allow=MANAGE_THREADS)
+    answer = await run(emulator, gina, general, "history", message=deleted)
+    assert answer["embeds"] and "answer by dave" in str(answer["embeds"]), answer
+    await emulator.edit_channel_overwrite(world.forum_channel_id, helper, deny=MANAGE_THREADS)
+    refused(await run(emulator, gina, general, "history", message=deleted), "was deleted")
+    await quorum.restart()
+    refused(await run(emulator, gina, general, "modlog"), "Only moderators")
+
+
 def _messages(emulator, tid) -> list[tuple]:
     """The thread's messages as Discord shows them: a pin or a notice would add one or change one."""
     return [(m["id"], m["type"], m["pinned"]) for m in emulator.world.messages[tid].values()]
