@@ -46,15 +46,20 @@ def server_manager_only() -> Callable[[T], T]:
 async def question_channel(guild: discord.Guild, channel_id: int) -> discord.abc.GuildChannel | None:
     """The channel whose overwrites decide rights over a question: the forum or text channel it lives
     in (given a thread, its parent). From the cache, else fetched; None when Discord no longer has it."""
-    channel: discord.abc.GuildChannel | discord.Thread | None = guild.get_channel_or_thread(channel_id)
-    if channel is None:
-        try:
-            channel = await guild.fetch_channel(channel_id)
-        except (discord.NotFound, discord.Forbidden):
-            return None
-    if isinstance(channel, discord.Thread):
-        return await question_channel(guild, channel.parent_id)
-    return channel
+    channel = await _channel(guild, channel_id)
+    if isinstance(channel, discord.Thread):  # a thread has no overwrites of its own
+        channel = await _channel(guild, channel.parent_id)
+    return channel if isinstance(channel, discord.abc.GuildChannel) else None
+
+
+async def _channel(guild: discord.Guild, channel_id: int) -> discord.abc.GuildChannel | discord.Thread | None:
+    channel = guild.get_channel_or_thread(channel_id)
+    if channel is not None:
+        return channel
+    try:
+        return await guild.fetch_channel(channel_id)
+    except (discord.NotFound, discord.Forbidden):
+        return None
 
 
 async def member_is_moderator(interaction: discord.Interaction, channel_id: int | None) -> bool:

@@ -18,17 +18,27 @@ USER_OPTION = 6
 def _register(emu) -> None:
     w = emu.world
     cid = w.ids.next()
-    w.commands[cid] = {"id": str(cid), "application_id": str(w.application_id), "type": 1, "name": "who",
-                       "description": "who", "guild_id": None, "version": str(cid),
-                       "options": [{"type": USER_OPTION, "name": "member", "description": "m"}]}
+    w.commands[cid] = {
+        "id": str(cid),
+        "application_id": str(w.application_id),
+        "type": 1,
+        "name": "who",
+        "description": "who",
+        "guild_id": None,
+        "version": str(cid),
+        "options": [{"type": USER_OPTION, "name": "member", "description": "m"}],
+    }
 
 
 async def _permissions(emu, user_id: int, channel_id: int, member_option: int | None = None) -> dict:
     options = {"member": member_option} if member_option else {}
     rec = await emu.invoke_slash(user_id, channel_id, "who", options)
     payload = rec.payload
-    out = {"member": int(payload["member"]["permissions"]), "app": int(payload["app_permissions"]),
-           "channel": int(payload["channel"]["permissions"])}
+    out = {
+        "member": int(payload["member"]["permissions"]),
+        "app": int(payload["app_permissions"]),
+        "channel": int(payload["channel"]["permissions"]),
+    }
     if member_option:
         out["resolved"] = int(payload["data"]["resolved"]["members"][str(member_option)]["permissions"])
     return out
