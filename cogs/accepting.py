@@ -80,7 +80,7 @@ class Accepting(commands.Cog):
         async def in_discord(question: Question) -> None:
             await self._pin(thread, question.accepted_answer_id, pin=False)
 
-        moderator = self._moderator(interaction)
+        moderator = await member_is_moderator(interaction, thread.parent_id)
         await self.service.acceptance.unaccept(thread.id, interaction.user.id, moderator, in_discord)
         await mark_solved(thread, False)
         await interaction.followup.send("The answer is no longer accepted.", ephemeral=True)
@@ -103,14 +103,12 @@ class Accepting(commands.Cog):
                 await self._restore_pin(thread, previous)
                 raise
 
-        moderator = self._moderator(interaction)
+        # The target question's channel decides, not the one /accept was typed in.
+        moderator = await member_is_moderator(interaction, thread.parent_id)
         await self.service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
         await mark_solved(thread, True)
         link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
         await interaction.followup.send(f"Accepted: {link}", ephemeral=True)
-
-    def _moderator(self, interaction: discord.Interaction) -> bool:
-        return member_is_moderator(interaction, self.service.settings(interaction.guild_id or 0).moderator_role_id)
 
     async def _pin(self, thread: discord.Thread, message_id: int | None, *, pin: bool) -> None:
         """Pin or unpin, turning Discord's refusals into what the member needs to know."""

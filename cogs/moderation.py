@@ -109,7 +109,7 @@ class Moderation(commands.Cog):
         async def in_discord(change: Change) -> None:
             await self._show(thread, change)
 
-        moderator = member_is_moderator(interaction, self.service.settings(thread.guild.id).moderator_role_id)
+        moderator = await member_is_moderator(interaction, thread.parent_id)
         try:
             change = await self.service.moderation.moderate(
                 thread.id, action, interaction.user.id, moderator, in_discord, reason=reason, original_id=original_id

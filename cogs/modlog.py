@@ -11,7 +11,7 @@ from bot.forum.accept_service import UNKNOWN_ACTOR
 from bot.forum.moderation_service import AuditLine, AuditPage
 from bot.forum.service import ForumService
 from cogs import paging
-from cogs.checks import NotPermitted, member_is_moderator, moderator_only
+from cogs.checks import NotPermitted, member_is_moderator, moderator_only, questions_channel
 from cogs.render import DESCRIPTION_MAX, Rendered, clip, flat, jump_url, when
 
 MODLOG_VIEW = "m"  # the custom_id letter of /modlog's pages; the target is the member shown (0: all)
@@ -32,16 +32,16 @@ class ModLog(commands.Cog):
     @app_commands.command(name="modlog", description="The moderation log: who did what, newest first")
     @app_commands.describe(member="Only what this member did")
     @app_commands.guild_only()
-    @moderator_only()
+    @moderator_only(questions_channel)
     async def modlog(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
         actor = member.id if member else 0
         rendered = await self.render_page(interaction, MODLOG_VIEW, actor, 0)
         await paging.send_page(interaction, MODLOG_VIEW, actor, rendered, public=False)
 
     async def render_page(self, interaction: discord.Interaction, kind: str, target: int, page: int) -> Rendered:
-        """Checked again at every click: a member who lost the moderator role reads no further."""
-        role_id = self.service.settings(interaction.guild_id or 0).moderator_role_id
-        if interaction.guild_id is None or not member_is_moderator(interaction, role_id):
+        """Checked again at every click: a member who lost the moderator role reads no further. The
+        moderators are those of the questions channel, wherever the log is read."""
+        if interaction.guild_id is None or not await member_is_moderator(interaction, questions_channel(interaction)):
             raise NotPermitted("Only moderators (the moderator role or Manage Threads) can read the moderation log.")
         result = await self.service.moderation.audit_page(interaction.guild_id, page, actor_id=target or None)
         return Rendered(_embed(result, interaction.guild_id, target or None), result.page, result.pages)

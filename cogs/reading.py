@@ -9,11 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.forum import rules
 from bot.forum.errors import BadInput, NotAllowed, NotFound
 from bot.forum.models import Post, PostKind, Question, Revision
 from bot.forum.service import ForumService
 from cogs import paging, render
+from cogs.checks import member_is_moderator
 from cogs.links import Ref, parse_ref
 from cogs.render import Rendered, Subject
 
@@ -24,6 +24,7 @@ QUESTION_VIEW, HISTORY_VIEW = "q", "h"
 class History:
     subject: Subject
     revisions: list[Revision]
+    channel_id: int  # the question's channel: whose moderators may read a deleted post
 
 
 class Reading(commands.Cog):
@@ -56,7 +57,7 @@ class Reading(commands.Cog):
     @app_commands.guild_only()
     async def history(self, interaction: discord.Interaction, message: str) -> None:
         history = await self._history(interaction, parse_ref(message))
-        self._check_may_read(interaction, history.subject)
+        await self._check_may_read(interaction, history)
         rendered = render.history_page(history.subject, history.revisions, 0)
         await paging.send_page(interaction, HISTORY_VIEW, history.subject.post_id, rendered, public=False)
 
@@ -69,7 +70,7 @@ class Reading(commands.Cog):
                 raise NotFound("That question no longer exists.")
             return render.thread_page(view, page)
         history = await self._history(interaction, Ref(id=target))
-        self._check_may_read(interaction, history.subject)
+        await self._check_may_read(interaction, history)
         return render.history_page(history.subject, history.revisions, page)
 
     # ----- resolving what the member named ---------------------------------------------------
@@ -122,14 +123,11 @@ class Reading(commands.Cog):
             # Deleting a thread deletes everything in it, starter included.
             deleted_at=(post.deleted_at if post else None) or question.deleted_at,
         )
-        return History(subject, revisions)
+        return History(subject, revisions, question.channel_id)
 
-    def _check_may_read(self, interaction: discord.Interaction, subject: Subject) -> None:
-        if subject.deleted_at is None:
-            return
-        roles = [role.id for role in getattr(interaction.user, "roles", ())]
-        moderator_role = self.service.settings(_guild_id(interaction)).moderator_role_id
-        if not rules.is_moderator(roles, moderator_role, manage_threads=interaction.permissions.manage_threads):
+    async def _check_may_read(self, interaction: discord.Interaction, history: History) -> None:
+        """A deleted post's text is for the moderators of its question's channel, wherever they ask."""
+        if history.subject.deleted_at is not None and not await member_is_moderator(interaction, history.channel_id):
             raise NotAllowed("That post was deleted.")
 
     async def _post(self, post_id: int) -> Post | None:

@@ -6,6 +6,8 @@ returns after its gateway events were queued to the connected session (if any).
 
 from __future__ import annotations
 
+import copy
+
 from . import ops
 from . import permissions as P
 from .interactions import (
@@ -75,6 +77,20 @@ class ActorsMixin:
     async def unpin(self, user_id: int, channel_id: int, message_id: int) -> None:
         await ops.unpin(self, user_id, channel_id, message_id)
 
+    # ----- server settings: what an admin changes while the bot runs -------------------------
+    async def edit_role_permissions(self, role_id: int, permissions: int) -> None:
+        """Change a role's guild-wide permissions; Discord tells the bot with GUILD_ROLE_UPDATE."""
+        w = self.world
+        w.set_role_permissions(role_id, permissions)
+        role = copy.deepcopy(w.roles[int(role_id)])
+        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(w.guild_id), "role": role})
+
+    async def edit_channel_overwrite(self, channel_id: int, target_id: int, allow: int = 0, deny: int = 0,
+                                     type: int = 0) -> None:
+        """Set a channel's overwrite for a role (type 0) or a member (1); Discord sends CHANNEL_UPDATE."""
+        self.world.set_channel_overwrite(channel_id, target_id, allow, deny, type)
+        await self.dispatch("CHANNEL_UPDATE", copy.deepcopy(self.world.channels[int(channel_id)]))
+
     # ----- threads ----------------------------------------------------------------------------
     async def archive_thread(self, thread_id: int, archived: bool = True, locked: bool = False) -> dict:
         return await ops.update_thread(self, thread_id, archived=archived, locked=locked)
@@ -112,7 +128,7 @@ class ActorsMixin:
                            ) -> InteractionRecord:
         self._check_use(user_id, channel_id)
         return await self._fire(APPLICATION_COMMAND, user_id, channel_id,
-                                slash_data(self.world, name, options or {}, user_id))
+                                slash_data(self.world, name, options or {}, user_id, channel_id=channel_id))
 
     async def autocomplete(self, user_id: int, channel_id: int, name: str, options: dict | None = None,
                            focused: str | None = None) -> InteractionRecord:
@@ -121,7 +137,8 @@ class ActorsMixin:
             raise ValueError("autocomplete needs the name of the focused option")
         options.setdefault(focused, "")
         return await self._fire(AUTOCOMPLETE, user_id, channel_id,
-                                slash_data(self.world, name, options, user_id, focused=focused))
+                                slash_data(self.world, name, options, user_id, focused=focused,
+                                           channel_id=channel_id))
 
     async def invoke_message_command(self, user_id: int, channel_id: int, name: str, target_message_id: int
                                      ) -> InteractionRecord:
@@ -143,7 +160,7 @@ class ActorsMixin:
         resolved = {"users": {str(target_user_id): w.user(target_user_id)}}
         if int(target_user_id) in w.members_by_id:
             m = w.member_payload(target_user_id, with_user=False)
-            m["permissions"] = str(w.base_permissions(target_user_id))
+            m["permissions"] = str(w.permissions_in(target_user_id, channel_id))
             resolved["members"] = {str(target_user_id): m}
         data = {"id": cmd["id"], "name": cmd["name"], "type": 2, "target_id": str(target_user_id),
                 "resolved": resolved}

@@ -114,8 +114,9 @@ def channel_partial(world, channel_id: int, user_id: int) -> dict:
     return ch
 
 
-def resolve_value(world, opt_type: int, value, resolved: dict, user_id: int):
-    """Coerce one option value; fill `resolved` for entity options given as ids."""
+def resolve_value(world, opt_type: int, value, resolved: dict, user_id: int, channel_id: int | None = None):
+    """Coerce one option value; fill `resolved` for entity options given as ids. A resolved member's
+    `permissions` are Discord's total in the invoking channel, overwrites included."""
     if opt_type == STRING:
         return str(value)
     if opt_type == INTEGER:
@@ -138,7 +139,7 @@ def resolve_value(world, opt_type: int, value, resolved: dict, user_id: int):
         resolved.setdefault("users", {})[str(sid)] = copy.deepcopy(world.users[sid])
         if sid in world.members_by_id:
             m = world.member_payload(sid, with_user=False)
-            m["permissions"] = str(world.base_permissions(sid))
+            m["permissions"] = str(world.permissions_in(sid, channel_id))
             resolved.setdefault("members", {})[str(sid)] = m
         return str(sid)
     if opt_type in (ROLE, MENTIONABLE) and sid in world.roles:
@@ -155,7 +156,7 @@ def resolve_value(world, opt_type: int, value, resolved: dict, user_id: int):
 
 
 def build_options(world, schema: list[dict], given: dict, user_id: int, resolved: dict,
-                  focused: str | None = None) -> list[dict]:
+                  focused: str | None = None, channel_id: int | None = None) -> list[dict]:
     by_name = {o["name"]: o for o in schema or []}
     unknown = set(given) - set(by_name)
     if unknown:
@@ -170,7 +171,8 @@ def build_options(world, schema: list[dict], given: dict, user_id: int, resolved
             continue
         if opt.get("choices") and value not in [c["value"] for c in opt["choices"]]:
             raise ValueError(f"{value!r} is not one of the choices of option {name!r}")
-        out.append({"name": name, "type": otype, "value": resolve_value(world, otype, value, resolved, user_id)})
+        out.append({"name": name, "type": otype, "value": resolve_value(world, otype, value, resolved, user_id,
+                                                                                  channel_id)})
     if focused is None:
         missing = [o["name"] for o in schema or [] if o.get("required") and o["name"] not in given
                    and int(o["type"]) not in (SUB_COMMAND, SUB_COMMAND_GROUP)]
@@ -179,7 +181,8 @@ def build_options(world, schema: list[dict], given: dict, user_id: int, resolved
     return out
 
 
-def slash_data(world, path: str, options: dict, user_id: int, focused: str | None = None) -> dict:
+def slash_data(world, path: str, options: dict, user_id: int, focused: str | None = None,
+               channel_id: int | None = None) -> dict:
     """data for a CHAT_INPUT command; `path` may be "group sub" nested as Discord nests it."""
     parts = path.split()
     cmd = find_command(world, parts[0], 1)
@@ -195,7 +198,7 @@ def slash_data(world, path: str, options: dict, user_id: int, focused: str | Non
         schema = node.get("options") or []
     if any(int(o["type"]) in (SUB_COMMAND, SUB_COMMAND_GROUP) for o in schema):
         raise ValueError(f"{path!r} is a group; name a subcommand")
-    leaf = build_options(world, schema, dict(options or {}), user_id, resolved, focused)
+    leaf = build_options(world, schema, dict(options or {}), user_id, resolved, focused, channel_id)
     for node in reversed(chain):
         leaf = [{"name": node["name"], "type": int(node["type"]), "options": leaf}]
     data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": leaf}

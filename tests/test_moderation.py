@@ -215,7 +215,7 @@ async def test_members_and_the_asker_are_refused(emulator, quorum):
     # Discord shows the commands to Manage Threads; the moderator role without it still passes the
     # check at run time (a server admin can show them the commands in Integrations).
     world = emulator.world
-    world.set_role_permissions(world.moderator_role_id, 0)
+    await emulator.edit_role_permissions(world.moderator_role_id, 0)
     assert (await run(emulator, ids["mod"], tid, "unlock"))["content"].startswith("Unlocked")
     commands = {c["name"]: c for c in world.commands.values()}
     for name in ("close", "reopen", "duplicate", "lock", "unlock", "modlog"):

@@ -248,7 +248,7 @@ async def test_history_shows_revisions_and_keeps_deleted_posts_from_members(emul
 
     await eventually(deleted)
     # A moderator by the guild's setting, not by Discord permission: take Manage Threads away.
-    world.set_role_permissions(world.moderator_role_id, 0)
+    await emulator.edit_role_permissions(world.moderator_role_id, 0)
     refused = await run(emulator, "mod", world.text_channel_id, "history", message=link)
     assert refused["data"]["flags"] & EPHEMERAL and refused["data"]["content"] == "That post was deleted."
     refused = await run(emulator, "dave", world.text_channel_id, "history", message=str(aid))
