@@ -3,11 +3,33 @@ with Discord's reactions, so a /vote survives restarts, and the member's latest 
 
 from __future__ import annotations
 
+import io
+
+from bot.catchup_cli import run_catchup
+from bot.forum.vote_catchup import VoteChange, plan_post
 from tests.harness import eventually
 from tests.test_catchup import caught_up, cog
 from tests.test_vote_catchup import discord_votes, holds
 from tests.test_vote_command import link, vote
 from tests.test_voting import DOWN, UP, rep, score_is, thread_with_answer
+
+
+def test_plan_leaves_a_command_vote_alone_unless_a_newer_reaction_replaces_it():
+    stored, commands = {1: 1, 2: -1, 3: 1, 4: 1}, {1, 2, 3, 4, 5}
+    # 1: holds nothing; 2: the old 👍 its /vote replaced (owed); 3: a 👎 added after the /vote; 4: the
+    # old 👎 and a newer 👍 (the same value); 5: cleared by /vote, then reacted 👍 and 👎.
+    changes = plan_post(up={2, 4, 5}, down={3, 4, 5}, stored=stored, can_remove=True, owed={2: 1, 4: -1},
+                        commands=commands)  # fmt: skip
+    assert changes == [
+        VoteChange(2, -1, -1, lose=1),  # the command vote stands, the old reaction comes off
+        VoteChange(3, 1, -1, recast=True),
+        VoteChange(4, 1, 1, lose=-1, recast=True),  # now a reaction vote: catch-up compares it from now on
+        VoteChange(5, 0, 1, lose=-1, recast=True),  # both after the /vote, order unknown: the upvote
+    ]
+    assert [c.writes for c in changes] == [False, True, True, True]
+    # The same reactions on reaction votes follow the reaction rules (1 withdrawn, 2 switched to 👍).
+    assert plan_post(up={2}, down=(), stored={1: 1, 2: -1}, can_remove=True)[:2] == [
+        VoteChange(1, 1, 0), VoteChange(2, -1, 1)]  # fmt: skip
 
 
 async def second_thread(emulator, quorum, ids) -> tuple[int, int]:
@@ -42,7 +64,12 @@ async def test_command_votes_survive_restarts_and_catch_up(emulator, quorum):
             assert (progress.threads_total, progress.posts_checked) == (2, 3)
         assert (progress.votes_withdrawn, progress.votes_added) == (0, 0)
         assert await standing(quorum, emulator, [aid, old_aid, old_tid]) == before
-    await cog(quorum).run()  # an explicit run (what `quorum catchup` does) changes nothing either
+    # `quorum catchup --days 1` re-reads the archived thread too (the bot stopped meanwhile).
+    await quorum.stop()
+    progress = await run_catchup(quorum.settings, days=1, stream=io.StringIO())
+    assert (progress.threads_total, progress.posts_checked, progress.changed) == (2, 3, 0)
+    await quorum.start()
+    await caught_up(quorum)
     assert await standing(quorum, emulator, [aid, old_aid, old_tid]) == before
 
     # A reaction after the /vote is the member's latest action: it replaces the command vote, and
