@@ -43,10 +43,12 @@ def apply_vote(
     if only_if is not None and (previous != only_if or was is VoteVia.COMMAND):
         return VoteOutcome(VoteResult.UNCHANGED, previous, value)
     if value == previous:
-        if value != 0 and via is VoteVia.REACTION and was is VoteVia.COMMAND:
-            # A reaction matching a /vote: the member's latest action, and what catch-up compares now.
+        if value != 0 and via is not was:
+            # The same vote cast the other way is still the member's latest action: it decides what
+            # catch-up compares (a /vote over a 👍 takes the 👍 off, a 👍 over a /vote stands for it).
             conn.execute(vq.SET_VOTE_VIA, (via.value, at, post_id, voter_id))
-        return VoteOutcome(VoteResult.UNCHANGED, previous, value)
+        owed = _owe_for_command(conn, post_id, voter_id, previous, was) if via is VoteVia.COMMAND else 0
+        return VoteOutcome(VoteResult.UNCHANGED, previous, value, previous_via=was, owed=owed)
     if cap is not None and previous == 0 and value != 0:
         if conn.execute(vq.VOTES_CAST_SINCE, (guild_id, voter_id, day_start)).fetchone()[0] >= cap:
             return VoteOutcome(VoteResult.CAPPED, previous, value)

@@ -140,9 +140,9 @@ class VoteService:
     async def vote(self, guild_id: int, message_id: int, user_id: int, value: int) -> DirectVote:
         """A vote without a reaction (`/vote`, for archived threads where Discord refuses reactions):
         the same rules and the same store operation as a reaction, remembered as a command vote, which
-        catch-up leaves alone. One replacing a reaction vote owes that reaction's removal (`owed`): the
-        adapter takes it off where Discord allows. The same vote again changes nothing: a reaction
-        already standing for it keeps doing so. Refusals raise a ForumError."""
+        catch-up leaves alone. One replacing a reaction vote (the same vote too: the latest action
+        wins) owes that reaction's removal (`owed`): the adapter takes it off where Discord allows.
+        Refusals raise a ForumError."""
         settings = self.settings(guild_id)
         await self.target(guild_id, message_id)
         outcome = await self.store.apply_vote(message_id, user_id, value, self.clock(), cap=settings.daily_vote_cap,
