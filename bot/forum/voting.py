@@ -65,7 +65,7 @@ class VoteVia(StrEnum):
 
 class VoteResult(StrEnum):
     CAST = "cast"  # the vote changed (new, switched or withdrawn)
-    UNCHANGED = "unchanged"  # the same vote again: a replayed event
+    UNCHANGED = "unchanged"  # the same vote again: a replayed event, or cast another way (only `via` changed)
     STALE = "stale"  # a newer event for this member and post is already stored
     NOT_A_POST = "not_a_post"  # unknown message, or a deleted post
     OWN_POST = "own_post"
