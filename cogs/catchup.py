@@ -18,7 +18,8 @@ had standing votes, is compared member by member with the reacting members Disco
 100 at a time, until a short page: discord.py's `Reaction.users()` stops at the count the message
 had when it was read). Differences are applied as of a time taken before the thread was read, so a
 live reaction event after it wins (bot/forum/vote_catchup.py has the rules, including the one for a
-member holding both vote reactions). Renames are applied as of the time the thread was listed.
+member holding both vote reactions, and the one for votes cast by /vote, which no reaction backs).
+Renames are applied as of the time the thread was listed.
 """
 
 from __future__ import annotations
@@ -351,6 +352,7 @@ class CatchUp(commands.Cog):
         posts the history showed (a post the read missed was deleted or arrived live after it)."""
         standing = await self.bot.store.standing_votes(thread.id)  # type: ignore[attr-defined]
         owed = await self.bot.store.owed_unreactions(thread.id)  # type: ignore[attr-defined]
+        commands = await self.bot.store.command_votes(thread.id)  # type: ignore[attr-defined]
         # Archived threads accept no reaction changes, so the bot could not take one off there.
         can_remove = not thread.archived and _can_manage_messages(thread)
         for post_id in sorted((vote_emojis.keys() | standing.keys()) & posts):
@@ -359,7 +361,8 @@ class CatchUp(commands.Cog):
             shown = vote_emojis.get(post_id, {})
             up = await self._holders(thread.id, post_id, shown[1]) if 1 in shown else []
             down = await self._holders(thread.id, post_id, shown[-1]) if -1 in shown else []
-            changes = plan_post(up, down, standing.get(post_id, {}), can_remove=can_remove, owed=owed.get(post_id))
+            changes = plan_post(up, down, standing.get(post_id, {}), can_remove=can_remove, owed=owed.get(post_id),
+                                commands=commands.get(post_id, ()))  # fmt: skip
             tally, remove = await self.service.reconcile_votes(
                 thread.guild.id, post_id, changes, read_at, live_since=self._live_since(post_id, read_at)
             )

@@ -126,24 +126,30 @@ class Voting(commands.Cog):
         value = DIRECTIONS[direction.value]
         done = await self.votes.vote(interaction.guild_id, post.id, interaction.user.id, value)
         await interaction.response.send_message(confirmation(done), ephemeral=True, allowed_mentions=NO_PINGS)
-        if done.outcome.result is VoteResult.CAST and done.outcome.previous != 0:
+        if done.outcome.owed:
             await self._take_back_reaction(interaction, ref.channel_id or post.question_id, done)
 
     async def _take_back_reaction(self, interaction: discord.Interaction, channel_id: int, done: DirectVote) -> None:
-        """A vote that replaced one cast by reaction: take that reaction off, as a switch by reaction
-        does, so Discord shows the vote that counts. Skipped in archived threads (Discord refuses,
-        and discord.py drops archived threads from its cache, which is how they are told apart);
-        the reaction's removal event then finds the vote already changed and does nothing."""
+        """A vote that replaced one cast by reaction (cleared it, or cast it again): take that
+        reaction off, as a switch by reaction does, so Discord shows no vote but the one that counts
+        and catch-up cannot take the reaction for a newer vote. Skipped in archived threads (Discord
+        refuses, and discord.py drops archived threads from its cache, which is how they are told
+        apart): the removal stays owed, and catch-up does it once the thread is open. The removal
+        event withdraws nothing: the vote is a command vote now."""
         thread = interaction.guild.get_thread(done.post.question_id) if interaction.guild else None
         if thread is None or thread.archived or thread.locked:
             return
         settings = self.service.settings(done.post.guild_id)
-        emoji = settings.upvote_emoji if done.outcome.previous > 0 else settings.downvote_emoji
+        emoji = settings.upvote_emoji if done.outcome.owed > 0 else settings.downvote_emoji
         message = self.bot.get_partial_messageable(channel_id).get_partial_message(done.post.id)
         try:
             await message.remove_reaction(emoji, interaction.user)
+        except discord.NotFound:
+            pass  # the message or the reaction is already gone: nothing is owed either way
         except discord.HTTPException as exc:
             log.debug("Could not take back %s's reaction on %s: %s", interaction.user.id, done.post.id, exc.text)
+            return
+        await self.votes.unreaction_done(done.post.id, interaction.user.id)
 
 
 def confirmation(done: DirectVote) -> str:

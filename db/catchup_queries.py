@@ -8,6 +8,13 @@ FROM posts p JOIN votes v ON v.post_id = p.id
 WHERE p.question_id = ? AND p.deleted_at IS NULL AND v.value != 0
 """
 
+# Votes cast by /vote on a thread's live posts, cleared ones too: no reaction stands behind them.
+COMMAND_VOTES_OF_QUESTION = """
+SELECT v.post_id, v.voter_id
+FROM posts p JOIN votes v ON v.post_id = p.id
+WHERE p.question_id = ? AND p.deleted_at IS NULL AND v.via = 'command'
+"""
+
 # Live questions of a watched channel with any activity since an id (a snowflake, so a time): the
 # thread itself, or a post in it. A complete listing of the channel's threads back to that time must
 # show each of them, unless its thread was deleted. Two primary-key ranges: only recent rows are read.

@@ -17,7 +17,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.forum.models import AuditEntry, GuildSettings, Post, PostKind, Question, QuestionStatus, Revision
-from bot.forum.voting import VoteOutcome, day_start
+from bot.forum.voting import VoteOutcome, VoteVia, day_start
 
 from . import catchup_queries as cq
 from . import convert as cv
@@ -141,11 +141,11 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
 
     # -- votes
 
-    async def apply_vote(self, post_id: int, voter_id: int, value: int, at: datetime, *,
-                         cap: int | None = None, only_if: int | None = None) -> VoteOutcome:  # fmt: skip
+    async def apply_vote(self, post_id: int, voter_id: int, value: int, at: datetime, *, cap: int | None = None,
+                         only_if: int | None = None, via: VoteVia = VoteVia.REACTION) -> VoteOutcome:  # fmt: skip
         """Set a member's vote on a post (-1, 0, 1) with its score and reputation effects, in one
         transaction. See db/votes.py for the checks (own post, deleted post, daily cap, ordering)."""
-        op = partial(apply_vote, post_id, voter_id, value, cv.to_ms(at), cap, cv.to_ms(day_start(at)), only_if)
+        op = partial(apply_vote, post_id, voter_id, value, cv.to_ms(at), cap, cv.to_ms(day_start(at)), only_if, via)
         return await self.writer.run_sync(op)
 
     async def set_acceptance(self, thread_id: int, answer_id: int | None, accepter_id: int | None, at: datetime,
@@ -190,6 +190,14 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
         for row in await self._fetchall(cq.STANDING_VOTES_OF_QUESTION, (thread_id,)):
             votes.setdefault(row["post_id"], {})[row["voter_id"]] = row["value"]
         return votes
+
+    async def command_votes(self, thread_id: int) -> dict[int, set[int]]:
+        """Members whose vote on a live post of the thread was cast by /vote (a cleared one too):
+        post id -> voter ids."""
+        voters: dict[int, set[int]] = {}
+        for row in await self._fetchall(cq.COMMAND_VOTES_OF_QUESTION, (thread_id,)):
+            voters.setdefault(row["post_id"], set()).add(row["voter_id"])
+        return voters
 
     async def recount(self, *, fix: bool = False, progress: RecountProgress | None = None) -> Recount:
         """Rebuild scores and reputation from the votes; report (and with `fix`, repair) differences."""

@@ -5,11 +5,12 @@ VOTE_TARGET = """
 SELECT p.kind, p.author_id, p.guild_id, p.question_id, p.deleted_at, q.deleted_at AS question_deleted_at
 FROM posts p JOIN questions q ON q.id = p.question_id WHERE p.id = ?
 """
-GET_VOTE = "SELECT value, at FROM votes WHERE post_id = ? AND voter_id = ?"
+GET_VOTE = "SELECT value, at, via FROM votes WHERE post_id = ? AND voter_id = ?"
 UPSERT_VOTE = """
-INSERT INTO votes (post_id, voter_id, guild_id, value, at) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (post_id, voter_id) DO UPDATE SET value = excluded.value, at = excluded.at
+INSERT INTO votes (post_id, voter_id, guild_id, value, at, via) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (post_id, voter_id) DO UPDATE SET value = excluded.value, at = excluded.at, via = excluded.via
 """
+SET_VOTE_VIA = "UPDATE votes SET via = ?, at = ? WHERE post_id = ? AND voter_id = ?"
 # The daily cap counts votes standing now that were cast since the start of the day.
 VOTES_CAST_SINCE = "SELECT count(*) FROM votes WHERE guild_id = ? AND voter_id = ? AND at >= ? AND value != 0"
 
@@ -59,6 +60,7 @@ ANSWER_AUTHOR = "SELECT author_id, deleted_at FROM posts WHERE id = ?"
 
 OWE_UNREACTION = "INSERT OR REPLACE INTO owed_unreactions (post_id, voter_id, value) VALUES (?, ?, ?)"
 SETTLE_UNREACTION = "DELETE FROM owed_unreactions WHERE post_id = ? AND voter_id = ?"
+OWED_UNREACTION = "SELECT value FROM owed_unreactions WHERE post_id = ? AND voter_id = ?"
 OWED_OF_QUESTION = """
 SELECT o.post_id, o.voter_id, o.value
 FROM posts p JOIN owed_unreactions o ON o.post_id = p.id

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.forum.models import PostKind
-from bot.forum.voting import START_REP, VoteOutcome, VoteResult, acceptance_effect, vote_effect
+from bot.forum.voting import START_REP, VoteOutcome, VoteResult, VoteVia, acceptance_effect, vote_effect
 
 from . import vote_queries as vq
 
@@ -22,12 +22,13 @@ def apply_vote(
     cap: int | None,
     day_start: int,
     only_if: int | None,
+    via: VoteVia,
     conn: sqlite3.Connection,
 ) -> VoteOutcome:
-    """Set `voter_id`'s vote on `post_id` to `value` (-1, 0 or 1) as of `at` (unix ms).
+    """Set `voter_id`'s vote on `post_id` to `value` (-1, 0 or 1) as of `at` (unix ms), cast `via`.
 
-    `only_if`: change only when the current vote is this value (a removed 👍 withdraws an upvote, not
-    the downvote that replaced it). `cap`: refuse a new vote beyond this many since `day_start`.
+    `only_if`: change only a reaction vote of this value (a removed 👍 withdraws an upvote, not the
+    downvote that replaced it, nor a /vote). `cap`: refuse a new vote beyond this many since `day_start`.
     """
     target = conn.execute(vq.VOTE_TARGET, (post_id,)).fetchone()
     if target is None or target[4] is not None or target[5] is not None:
@@ -36,29 +37,47 @@ def apply_vote(
     if author_id == voter_id:
         return VoteOutcome(VoteResult.OWN_POST, value=value)
     row = conn.execute(vq.GET_VOTE, (post_id, voter_id)).fetchone()
-    previous, last_at = (row[0], row[1]) if row else (0, None)
+    previous, last_at, was = (row[0], row[1], VoteVia(row[2])) if row else (0, None, VoteVia.REACTION)
     if last_at is not None and at < last_at:
         return VoteOutcome(VoteResult.STALE, previous, value)
-    if only_if is not None and previous != only_if:
+    if only_if is not None and (previous != only_if or was is VoteVia.COMMAND):
         return VoteOutcome(VoteResult.UNCHANGED, previous, value)
     if value == previous:
-        return VoteOutcome(VoteResult.UNCHANGED, previous, value)
+        if value != 0 and via is not was:
+            # The same vote cast the other way is still the member's latest action: it decides what
+            # catch-up compares (a /vote over a 👍 takes the 👍 off, a 👍 over a /vote stands for it).
+            conn.execute(vq.SET_VOTE_VIA, (via.value, at, post_id, voter_id))
+        owed = _owe_for_command(conn, post_id, voter_id, previous, was) if via is VoteVia.COMMAND else 0
+        return VoteOutcome(VoteResult.UNCHANGED, previous, value, previous_via=was, owed=owed)
     if cap is not None and previous == 0 and value != 0:
         if conn.execute(vq.VOTES_CAST_SINCE, (guild_id, voter_id, day_start)).fetchone()[0] >= cap:
             return VoteOutcome(VoteResult.CAPPED, previous, value)
-    conn.execute(vq.UPSERT_VOTE, (post_id, voter_id, guild_id, value, at))
+    conn.execute(vq.UPSERT_VOTE, (post_id, voter_id, guild_id, value, at, via.value))
     delta = value - previous
     conn.execute(vq.ADD_POST_SCORE, (delta, post_id))
     conn.execute(vq.ADD_QUESTION_SCORE, (delta, question_id, post_id))
     (author_old, voter_old), (author_new, voter_new) = vote_effect(kind, previous), vote_effect(kind, value)
     _add_reputation(conn, guild_id, author_id, author_new - author_old)
     _add_reputation(conn, guild_id, voter_id, voter_new - voter_old)
+    if via is VoteVia.COMMAND:
+        owed = _owe_for_command(conn, post_id, voter_id, previous, was)
+        return VoteOutcome(VoteResult.CAST, previous, value, question_id, was, owed)
     if previous != 0:  # a new vote (the common case) can owe nothing: no extra statement for it
         if value == -previous:
             conn.execute(vq.OWE_UNREACTION, (post_id, voter_id, previous))  # settled once it is off
         else:
             conn.execute(vq.SETTLE_UNREACTION, (post_id, voter_id))
-    return VoteOutcome(VoteResult.CAST, previous, value, question_id)
+    return VoteOutcome(VoteResult.CAST, previous, value, question_id, was)
+
+
+def _owe_for_command(conn: sqlite3.Connection, post_id: int, voter_id: int, previous: int, was: VoteVia) -> int:
+    """A /vote has no reaction: the reaction of the vote it replaced is owed removal (settled once it
+    is off). One owed by an earlier /vote stays owed. Returns the vote whose reaction is owed, or 0."""
+    if previous != 0 and was is VoteVia.REACTION:
+        conn.execute(vq.OWE_UNREACTION, (post_id, voter_id, previous))
+        return previous
+    row = conn.execute(vq.OWED_UNREACTION, (post_id, voter_id)).fetchone()
+    return row[0] if row else 0
 
 
 def settle_unreaction(post_id: int, voter_id: int, conn: sqlite3.Connection) -> None:

@@ -12,7 +12,7 @@ from typing import Protocol
 from .models import AuditEntry, GuildSettings, MemberCounts, Post, Question, QuestionStatus, Revision, TopPost
 from .search import Candidate, Hit, SearchQuery, SearchResult
 from .similar import PendingAsk, SimilarCandidate
-from .voting import VoteOutcome
+from .voting import VoteOutcome, VoteVia
 
 
 class ForumStore(Protocol):
@@ -59,12 +59,13 @@ class ForumStore(Protocol):
         """Oldest first. For a question, title revisions are stored under its thread id."""
 
     # votes
-    async def apply_vote(self, post_id: int, voter_id: int, value: int, at: datetime, *,
-                         cap: int | None = None, only_if: int | None = None) -> VoteOutcome:  # fmt: skip
+    async def apply_vote(self, post_id: int, voter_id: int, value: int, at: datetime, *, cap: int | None = None,
+                         only_if: int | None = None, via: VoteVia = VoteVia.REACTION) -> VoteOutcome:  # fmt: skip
         """Set a member's vote (-1, 0, 1) with its effects on scores and reputation, atomically.
         Refuses votes on unknown or deleted posts and on one's own; with `cap`, new votes beyond that
-        many since the start of the day; with `only_if`, changes only a vote that currently has that
-        value. An event older than the stored one for the same member and post is STALE."""
+        many since the start of the day; with `only_if`, changes only a reaction vote that currently
+        has that value. An event older than the stored one for the same member and post is STALE.
+        A vote remembers `via`; a /vote replacing a reaction vote owes that reaction's removal."""
 
     async def get_vote(self, post_id: int, voter_id: int) -> int: ...
 
@@ -86,6 +87,10 @@ class ForumStore(Protocol):
     async def standing_votes(self, thread_id: int) -> dict[int, dict[int, int]]:
         """Standing votes (value -1 or 1) on the thread's live posts: post id -> voter id -> value.
         Catch-up compares them with the reactions Discord shows."""
+
+    async def command_votes(self, thread_id: int) -> dict[int, set[int]]:
+        """Members whose vote on a live post of the thread was cast by /vote: post -> voter ids.
+        Catch-up leaves those votes alone unless a newer reaction replaced them."""
 
     async def set_status(self, thread_id: int, status: QuestionStatus, duplicate_of: int | None, at: datetime,
                          audit: AuditEntry | None = None) -> bool:  # fmt: skip

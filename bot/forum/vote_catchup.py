@@ -19,11 +19,18 @@ Both 👍 and 👎 held by one member (THE RULE):
 - When the bot cannot remove reactions in that channel (no Manage Messages), the pair stays visible
   whatever it decides; then the store keeps the vote it holds (or takes the upvote if it holds
   none), so repeated catch-ups don't flip the vote back and forth.
+
+Votes cast by /vote (THE COMMAND RULE): a command vote has no reaction behind it, so holding none
+leaves it standing. At the /vote the bot took off the reaction of the vote it replaced, or, where
+Discord refused (an archived thread), recorded that removal as owed. So a reaction still owed
+removal is the older action: it is not a vote, and comes off. Any other vote reaction the member
+holds was added after the /vote: it is the latest action and replaces the command vote (both added
+after it: the upvote, as when the store holds neither).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -35,10 +42,11 @@ class VoteChange:
     stored: int  # the store's vote when the plan was made (-1, 0, 1)
     value: int  # the vote Discord shows (-1, 0, 1): stored unless equal
     lose: int = 0  # held both: the vote (1 or -1) whose reaction the bot takes off; 0 otherwise
+    recast: bool = False  # a /vote replaced by a newer reaction: stored as a reaction vote, same value or not
 
     @property
     def writes(self) -> bool:
-        return self.value != self.stored
+        return self.value != self.stored or self.recast
 
     @property
     def conflict(self) -> bool:
@@ -55,16 +63,35 @@ def both_held_winner(stored: int, *, can_remove: bool, owed: int = 0) -> int:
     return -stored if can_remove else stored
 
 
-def plan_post(up: Iterable[int], down: Iterable[int], stored: Mapping[int, int], *,
-              can_remove: bool, owed: Mapping[int, int] | None = None) -> list[VoteChange]:  # fmt: skip
+def after_command(voter: int, stored: int, held: set[int], *, can_remove: bool, owed: int = 0) -> VoteChange | None:
+    """The change for a member whose stored vote was cast by /vote (see THE COMMAND RULE), holding
+    the vote reactions `held` (values); None when the command vote stands and nothing is to come off."""
+    old = owed if owed in held else 0
+    newer = held - {old}
+    if not newer:
+        return VoteChange(voter, stored, stored, lose=old) if old else None
+    if len(newer) == 2:  # both added after it, order unknown: as when the store holds neither
+        value = both_held_winner(0, can_remove=can_remove)
+        return VoteChange(voter, stored, value, lose=-value, recast=True)
+    return VoteChange(voter, stored, newer.pop(), lose=old, recast=True)
+
+
+def plan_post(up: Iterable[int], down: Iterable[int], stored: Mapping[int, int], *, can_remove: bool,
+              owed: Mapping[int, int] | None = None, commands: Collection[int] = ()) -> list[VoteChange]:  # fmt: skip
     """Changes for one post: `up`/`down` are the members (never bots) holding each vote reaction,
-    `stored` the store's standing votes on the post (voter -> -1 or 1). Members whose stored vote
-    Discord still shows, and who hold nothing else, need nothing and are left out. By voter id, so a
-    run is deterministic."""
+    `stored` the store's standing votes on the post (voter -> -1 or 1), `commands` the members whose
+    vote (standing or cleared) was cast by /vote. Members whose stored vote Discord still shows, and
+    who hold nothing else, need nothing and are left out. By voter id, so a run is deterministic."""
     ups, downs = set(up), set(down)
     changes = []
     for voter in sorted(ups | downs | {v for v, value in stored.items() if value}):
         now = stored.get(voter, 0)
+        if voter in commands:
+            held = {value for value, holders in ((1, ups), (-1, downs)) if voter in holders}
+            change = after_command(voter, now, held, can_remove=can_remove, owed=(owed or {}).get(voter, 0))
+            if change is not None:
+                changes.append(change)
+            continue
         if voter in ups and voter in downs:
             value = both_held_winner(now, can_remove=can_remove, owed=(owed or {}).get(voter, 0))
             changes.append(VoteChange(voter, now, value, lose=-value))
@@ -81,6 +108,6 @@ class VoteTally:
 
     added: int = 0  # votes stored (new or switched)
     withdrawn: int = 0  # stored votes Discord no longer shows
-    conflicts: int = 0  # members found holding both reactions
+    conflicts: int = 0  # members found holding both reactions, or a reaction a /vote replaced
     live_won: int = 0  # left alone: a live event for that member and post came after the snapshot
     refused: int = 0  # own post or daily cap: the bot takes the reaction off instead

@@ -12,7 +12,7 @@ from datetime import datetime
 from .errors import NotAllowed, NotFound
 from .models import GuildSettings, Post
 from .ports import ForumStore
-from .voting import VoteOutcome, VoteResult, day_start, vote_value
+from .voting import VoteOutcome, VoteResult, VoteVia, day_start, vote_value
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,8 @@ class VoteService:
     async def undo_stale_switch(self, message_id: int, user_id: int, effect: ReactionEffect) -> None:
         """The member does not hold the emoji that switched their vote: the event was an old one
         replayed. Put back the vote they had."""
-        outcome = await self.store.apply_vote(message_id, user_id, effect.outcome.previous, self.clock())
+        outcome = await self.store.apply_vote(message_id, user_id, effect.outcome.previous, self.clock(),
+                                              via=effect.outcome.previous_via)  # fmt: skip
         self._notify(outcome)
         await self.store.settle_unreaction(message_id, user_id)  # the member holds only the old one
 
@@ -138,10 +139,14 @@ class VoteService:
 
     async def vote(self, guild_id: int, message_id: int, user_id: int, value: int) -> DirectVote:
         """A vote without a reaction (`/vote`, for archived threads where Discord refuses reactions):
-        the same rules and the same store operation as a reaction. Refusals raise a ForumError."""
+        the same rules and the same store operation as a reaction, remembered as a command vote, which
+        catch-up leaves alone. One replacing a reaction vote (the same vote too: the latest action
+        wins) owes that reaction's removal (`owed`): the adapter takes it off where Discord allows.
+        Refusals raise a ForumError."""
         settings = self.settings(guild_id)
         await self.target(guild_id, message_id)
-        outcome = await self.store.apply_vote(message_id, user_id, value, self.clock(), cap=settings.daily_vote_cap)
+        outcome = await self.store.apply_vote(message_id, user_id, value, self.clock(), cap=settings.daily_vote_cap,
+                                              via=VoteVia.COMMAND)  # fmt: skip
         self._notify(outcome)
         if outcome.result is VoteResult.NOT_A_POST:
             raise NotFound(NOT_A_POST)  # deleted between the two reads

@@ -55,9 +55,17 @@ def day_start(moment: datetime) -> datetime:
     return datetime.combine(moment.date(), time(0), tzinfo=moment.tzinfo)
 
 
+class VoteVia(StrEnum):
+    """How a vote was cast. Catch-up compares reaction votes with Discord's reactions; a command vote
+    (/vote) has no reaction behind it, and stands until the member's next action."""
+
+    REACTION = "reaction"
+    COMMAND = "command"
+
+
 class VoteResult(StrEnum):
     CAST = "cast"  # the vote changed (new, switched or withdrawn)
-    UNCHANGED = "unchanged"  # the same vote again: a replayed event
+    UNCHANGED = "unchanged"  # the same vote again: a replayed event, or cast another way (only `via` changed)
     STALE = "stale"  # a newer event for this member and post is already stored
     NOT_A_POST = "not_a_post"  # unknown message, or a deleted post
     OWN_POST = "own_post"
@@ -70,3 +78,5 @@ class VoteOutcome:
     previous: int = 0  # the member's vote on the post before this event
     value: int = 0  # the vote this event asked for
     question_id: int | None = None  # the thread of the post, when a vote was cast (what to re-render)
+    previous_via: VoteVia = VoteVia.REACTION  # how the previous vote was cast
+    owed: int = 0  # after a /vote: the vote (1 or -1) whose reaction the bot is to take off, if any
