@@ -58,6 +58,17 @@ class ForumStore(Protocol):
     async def revisions(self, post_id: int) -> list[Revision]:
         """Oldest first. For a question, title revisions are stored under its thread id."""
 
+    # questions that never were: private threads
+    async def remove_questions(self, thread_ids: list[int], at: datetime) -> int:
+        """Remove the questions with every row that came from them (posts, votes, revisions, search
+        rows, tags), their effects on scores and reputation taken back. Unknown ids are skipped."""
+
+    async def channels_of_unknown_thread_type(self, guild_id: int) -> list[int]:
+        """Channels holding live questions stored before thread types were recorded."""
+
+    async def record_thread_type(self, guild_id: int, channel_id: int, thread_type: int) -> int:
+        """Set the thread type of the channel's live questions whose type is unknown."""
+
     # votes
     async def apply_vote(self, post_id: int, voter_id: int, value: int, at: datetime, *,
                          cap: int | None = None, only_if: int | None = None) -> VoteOutcome:  # fmt: skip
