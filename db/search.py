@@ -19,6 +19,7 @@ import aiosqlite
 
 from bot.forum.search import Candidate, Hit, SearchQuery, SearchResult
 from bot.forum.similar import PendingAsk, SimilarCandidate
+from bot.forum.visibility import Readable
 
 from . import convert as cv
 from . import search_queries as sq
@@ -50,7 +51,7 @@ def match_any(terms: tuple[str, ...], *, title_only: bool = False) -> str:
     return f"title : ({expression})" if title_only else expression
 
 
-def _filters(query: SearchQuery, guild_id: int) -> dict:
+def _filters(query: SearchQuery, guild_id: int, readable: Readable | None) -> dict:
     """The named parameters that switch the fixed statements' filters on (search_queries.py)."""
     scores = dict.fromkeys(("score_ge", "score_gt", "score_le", "score_lt", "score_eq"))
     if query.score is not None:
@@ -59,6 +60,7 @@ def _filters(query: SearchQuery, guild_id: int) -> dict:
         "guild": guild_id, "user": query.user_id, "accepted": int(query.accepted),
         "unanswered": int(query.unanswered), "open": int(query.open),
         "tags": json.dumps(list(query.tags), ensure_ascii=False), **scores,
+        "channels": None if readable is None else readable.as_json(),
     }  # fmt: skip
 
 
@@ -77,10 +79,12 @@ class SearchStore:
 
     _fetchall: Callable[[str, tuple | dict], Awaitable[list[sqlite3.Row]]]  # SqliteStore's
 
-    async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int) -> list[Candidate]:
+    async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int, *,
+                                readable: Readable | None) -> list[Candidate]:  # fmt: skip
         """Matching posts (the newest `limit` of them when the query has words) with bm25 relevance;
-        without words, the newest `limit` questions the filters allow (relevance 0)."""
-        params = _filters(query, guild_id)
+        without words, the newest `limit` questions the filters allow (relevance 0). Only questions
+        in `readable` channels (None: every channel, for tools no member uses)."""
+        params = _filters(query, guild_id, readable)
         if not query.has_text:
             rows = await self._fetchall(sq.FILTERED, {**params, "limit": limit})
             return [_candidate(r, 0.0) for r in rows]
@@ -137,13 +141,16 @@ class SearchStore:
         return await run_on_connection_thread(reader, lambda conn: _results(conn, hits, query))
 
     async def similar_candidates(
-        self, guild_id: int, terms: tuple[str, ...], limit: int, *, title_only: bool = False, every: bool = False
+        self, guild_id: int, terms: tuple[str, ...], limit: int, *, readable: Readable | None,
+        title_only: bool = False, every: bool = False,
     ) -> list[SimilarCandidate]:
-        """Question posts matching any (with `every`: all) of the terms, newest `limit` first."""
+        """Question posts matching any (with `every`: all) of the terms, newest `limit` first, in
+        `readable` channels only (None: every channel)."""
         if not terms:
             return []
         match = " AND ".join(map(fts_string, terms)) if every else match_any(terms, title_only=title_only)
-        rows = await self._fetchall(sq.SIMILAR, (match, guild_id, limit))
+        channels = None if readable is None else readable.as_json()
+        rows = await self._fetchall(sq.SIMILAR, (match, guild_id, limit, channels))
         return [SimilarCandidate(r[0], r[1], r[2], r[3], -float(r[4]), r[5], bool(r[6])) for r in rows]
 
     # -- tags
