@@ -3,6 +3,8 @@
 import discord
 import pytest
 
+from emulator.httputil import DiscordError
+
 
 async def test_forum_post_arrives_as_thread_and_message(emu, harness):
     w = emu.world
@@ -142,3 +144,40 @@ async def test_bot_creates_forum_post_and_text_thread(emu, harness):
     assert archived == []
     assert emu.spec_violations == [] and emu.unhandled == []
     harness.assert_alive()
+
+
+async def test_private_threads_are_seen_by_their_members_and_listed_apart(emu, harness):
+    w = emu.world
+    bob, carol, dave = (w.members[n].id for n in ("bob", "carol", "dave"))
+    private = await emu.create_private_thread(bob, w.text_channel_id, "Between us", members=[carol])
+    tid = int(private["id"])
+    (t,), = await harness.wait_event("thread_create")
+    assert t.id == tid and t.is_private() and t.type is discord.ChannelType.private_thread
+    # No "started a thread" notice in the channel: its readers need not know about the thread.
+    assert not any(m["type"] == 18 for m in w.messages[w.text_channel_id].values())
+    await emu.post_message(carol, tid, "members only")
+    with pytest.raises(DiscordError) as refused:  # not a member, no Manage Threads: Missing Access
+        await emu.post_message(dave, tid, "let me in")
+    assert refused.value.code == 50001
+    with pytest.raises(DiscordError) as refused:
+        await emu.create_private_thread(bob, w.forum_channel_id, "Forums have none")
+    assert refused.value.status == 400
+
+    text = harness.client.get_channel(w.text_channel_id)
+    await emu.archive_thread(tid)
+    assert [x.id async for x in text.archived_threads()] == []  # the public listing leaves it out
+    assert [x.id async for x in text.archived_threads(private=True)] == [tid]
+    assert [x.id async for x in text.archived_threads(private=True, joined=True)] == []  # the bot is no member
+    assert [x.id for x in await text.guild.active_threads()] == []
+    assert emu.spec_violations == [] and emu.unhandled == []
+    harness.assert_alive()
+
+
+async def test_a_permission_overwrite_reaches_the_cache(emu, harness):
+    w = emu.world
+    dave = w.members["dave"].id
+    await emu.set_channel_overwrite(w.forum_channel_id, dave, deny=1 << 10, member=True)
+    await harness.wait_event("guild_channel_update")
+    forum = harness.client.get_channel(w.forum_channel_id)
+    assert not forum.permissions_for(forum.guild.get_member(dave)).view_channel
+    assert forum.permissions_for(forum.guild.get_member(w.members["carol"].id)).view_channel
