@@ -17,7 +17,7 @@ from bot.forum.models import Leaderboard, PostKind, Profile, TopPost
 from bot.forum.service import ForumService
 from cogs import paging
 from cogs.render import FIELD_VALUE_MAX, TITLE_MAX, Rendered, clip, dlen, flat, jump_url
-from cogs.visibility import readable
+from cogs.visibility import readable, readable_here
 
 TOP_VIEW = "t"  # the custom_id letter of /top's pages (cogs/paging.py); its target is the guild
 TITLE_IN_LIST = 80
@@ -47,7 +47,9 @@ class Profiles(commands.Cog):
         name = discord.utils.escape_markdown(who.display_name)
         if who.bot:
             raise BadInput(f"{name} is a bot: bots don't ask or answer here, so they have no profile.")
-        profile = await self.service.profiles.profile(guild_id, who.id, name, readable(interaction))
+        # Posted for everyone, the best posts are only those everyone here may read.
+        shown = readable_here(interaction) if public else readable(interaction)
+        profile = await self.service.profiles.profile(guild_id, who.id, name, shown)
         embed = profile_embed(profile, who.display_name, profile.best)
         embed.set_thumbnail(url=who.display_avatar.url)
         await interaction.response.send_message(embed=embed, ephemeral=not public, allowed_mentions=paging.NO_PINGS)

@@ -16,7 +16,7 @@ from cogs import paging, render
 from cogs.checks import member_is_moderator
 from cogs.links import Ref, parse_ref
 from cogs.render import Rendered, Subject
-from cogs.visibility import may_read_question
+from cogs.visibility import may_read_question, readable_here
 
 QUESTION_VIEW, HISTORY_VIEW = "q", "h"
 
@@ -50,6 +50,11 @@ class Reading(commands.Cog):
             thread = await self._question(interaction, ref, here=True)
         else:
             thread = await self._question(interaction, parse_ref(question))
+        if public and not readable_here(interaction).allows(thread.channel_id):
+            raise NotAllowed(
+                "That question lives in a channel not everyone here can read, so I can show it only to you: "
+                "run `/question` without `public`."
+            )
         rendered = await self.render_page(interaction, QUESTION_VIEW, thread.id, 0)
         await paging.send_page(interaction, QUESTION_VIEW, thread.id, rendered, public=public)
 

@@ -17,10 +17,10 @@ def member(emulator, name: str) -> int:
     return emulator.world.members[name].id
 
 
-async def run(emulator, user: str, name: str, **options) -> dict:
+async def run(emulator, user: str, name: str, *, shown_to_all: bool = False, **options) -> dict:
     inter = await emulator.invoke_slash(member(emulator, user), emulator.world.text_channel_id, name, options)
     response = await inter.wait_response()
-    assert response["data"]["flags"] & EPHEMERAL
+    assert bool(response["data"].get("flags", 0) & EPHEMERAL) is not shown_to_all
     return response["data"]
 
 
@@ -65,6 +65,11 @@ async def test_a_channel_hidden_by_an_overwrite_hides_its_questions_from_that_me
             assert "embeds" not in refused and "know" in refused["content"], (command, restarted)
         assert "*Nothing to show here.*" == best_posts(await run(emulator, "dave", "profile", member=str(carol)))
         assert "Frobnicate the widgets" in best_posts(await run(emulator, "bob", "profile", member=str(carol)))
+        # Carol may read it, but a page she posts for everyone in #general, which dave reads, may not show it.
+        refused = await run(emulator, "carol", "question", question=str(tid), public=True)
+        assert "embeds" not in refused and "only to you" in refused["content"], restarted
+        posted = await run(emulator, "carol", "profile", shown_to_all=True, public=True)
+        assert best_posts(posted) == "*Nothing to show here.*", restarted
         if not restarted:
             await quorum.restart()
 
