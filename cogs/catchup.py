@@ -164,7 +164,12 @@ class CatchUp(commands.Cog):
         started = datetime.now(UTC)
         work: list[tuple[discord.Guild, list[discord.Thread], bool, datetime]] = []
         for guild in sorted(self.bot.guilds, key=lambda g: g.id):
-            await check_thread_types(self.service, guild)
+            try:
+                progress.private_removed += await check_thread_types(self.service, guild)
+            except Exception:
+                if self.bot.is_closed():
+                    raise
+                log.exception("Catch-up: checking the thread types of guild %s failed; going on", guild.id)
             channel_id = self.service.settings(guild.id).forum_channel_id
             if channel_id is None:
                 continue

@@ -124,7 +124,7 @@ async def test_private_threads_stored_by_an_older_version_are_removed_at_start(e
     conn.close()
 
     await quorum.start()
-    await caught_up(quorum)
+    assert (await caught_up(quorum)).private_removed == 2
     for tid in (aid, rid):
         assert await quorum.store.get_question(tid) is None
         assert all([await quorum.store.get_post(m) is None for m in messages[tid]])
