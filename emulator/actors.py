@@ -57,12 +57,6 @@ class ActorsMixin:
             await ops.join_thread(self, int(thread["id"]), user_id, True)
         return thread
 
-    async def set_channel_overwrite(self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0,
-                                    member: bool = False) -> dict:
-        """An administrator edits a channel's permissions for a role (or a member): CHANNEL_UPDATE."""
-        return await ops.set_overwrite(self, channel_id, target_id, allow=allow, deny=deny,
-                                       target_type=1 if member else 0)
-
     async def post_message(self, author_id: int, channel_id: int, content: str, reply_to: int | None = None,
                            attachments=()) -> dict:
         return await ops.send_message(self, author_id, channel_id, content, reply_to=reply_to,

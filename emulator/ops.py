@@ -389,11 +389,3 @@ async def join_thread(emu, thread_id: int, user_id: int, join: bool = True) -> N
         data["removed_member_ids"] = [str(user_id)]
     await emu.dispatch("THREAD_MEMBERS_UPDATE", data)
 
-
-async def set_overwrite(emu, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0,
-                        target_type: int = 0) -> dict:
-    """A role's (type 0) or member's (type 1) permission overwrite on a channel; CHANNEL_UPDATE."""
-    ch = get_channel(emu, channel_id)
-    emu.world.set_channel_overwrite(int(channel_id), int(target_id), allow=allow, deny=deny, type=target_type)
-    await emu.dispatch("CHANNEL_UPDATE", copy.deepcopy(ch))
-    return copy.deepcopy(ch)

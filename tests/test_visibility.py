@@ -31,7 +31,7 @@ async def hidden_from(quorum, channel_id: int, user_id: int) -> bool:
 
 async def hide_forum_from(emulator, quorum, name: str) -> None:
     forum, who = emulator.world.forum_channel_id, member(emulator, name)
-    await emulator.set_channel_overwrite(forum, who, deny=VIEW_CHANNEL, member=True)
+    await emulator.edit_channel_overwrite(forum, who, deny=VIEW_CHANNEL, type=1)
     await eventually(partial(hidden_from, quorum, forum, who))
 
 

@@ -172,12 +172,3 @@ async def test_private_threads_are_seen_by_their_members_and_listed_apart(emu, h
     assert emu.spec_violations == [] and emu.unhandled == []
     harness.assert_alive()
 
-
-async def test_a_permission_overwrite_reaches_the_cache(emu, harness):
-    w = emu.world
-    dave = w.members["dave"].id
-    await emu.set_channel_overwrite(w.forum_channel_id, dave, deny=1 << 10, member=True)
-    await harness.wait_event("guild_channel_update")
-    forum = harness.client.get_channel(w.forum_channel_id)
-    assert not forum.permissions_for(forum.guild.get_member(dave)).view_channel
-    assert forum.permissions_for(forum.guild.get_member(w.members["carol"].id)).view_channel
