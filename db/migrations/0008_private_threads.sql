@@ -5,7 +5,7 @@
 -- once per channel holding such questions (its active threads and its archived private threads),
 -- removes the questions whose thread is private with everything in them (posts, votes, revisions,
 -- the search index's rows, tags; scores and reputation corrected as a recount would find them:
--- db/purge.py), and records the others' type.
+-- SqliteStore.remove_questions), and records the others' type (cogs/private_threads.py).
 BEGIN IMMEDIATE;
 
 ALTER TABLE questions ADD COLUMN thread_type INTEGER;  -- 10 announcement, 11 public thread; NULL: unknown
