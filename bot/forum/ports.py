@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from .models import AuditEntry, GuildSettings, MemberCounts, Post, Question, QuestionStatus, Revision, TopPost
-from .search import Candidate, Hit, SearchQuery, SearchResult
+from .search import Candidates, Hit, SearchQuery, SearchResult
 from .similar import PendingAsk, SimilarCandidate
 from .visibility import Readable
 from .voting import VoteOutcome
@@ -139,10 +139,11 @@ class ForumStore(Protocol):
 
     # search (db/search.py)
     async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int, *,
-                                readable: Readable | None) -> list[Candidate]:  # fmt: skip
+                                readable: Readable | None) -> Candidates:  # fmt: skip
         """Posts matching the query's words (the newest `limit`), with bm25 relevance and the filters
         applied; without words, the newest `limit` questions the filters allow. Only questions in
-        `readable` channels count (None: every channel, for tools no member uses)."""
+        `readable` channels count (None: every channel, for tools no member uses). The walk's work
+        is bounded: cut short, the result says it is not complete."""
 
     async def search_results(self, hits: list[Hit], query: SearchQuery) -> list[SearchResult]:
         """Result lines (title, score, answers, snippet of the hit's post) in the order given."""

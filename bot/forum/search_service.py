@@ -41,9 +41,9 @@ class SearchService:
         limit = CANDIDATES if query.has_text else FILTERED
         # Hidden channels are filtered in the store's query, before the limit and the paging, so a
         # page, its count and the candidates ranked are all of what the member may read.
-        candidates = await self.store.search_candidates(guild_id, query, limit, readable=readable)
-        capped = len(candidates) >= limit
-        hits = _hits(query, candidates)
+        walk = await self.store.search_candidates(guild_id, query, limit, readable=readable)
+        capped = len(walk.found) >= limit or not walk.complete
+        hits = _hits(query, walk.found)
         pages = max(1, math.ceil(len(hits) / PER_PAGE))
         page = min(max(page, 0), pages - 1)
         shown = hits[page * PER_PAGE : (page + 1) * PER_PAGE]

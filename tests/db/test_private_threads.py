@@ -89,7 +89,7 @@ async def test_questions_of_an_older_version_wait_for_their_check_and_private_on
             assert await store.revisions(post_id) == []
         assert await store.owed_unreactions(PRIVATE) == {}
         assert await store.get_meta(f"summary:{PRIVATE}") is None
-        hits = await store.search_candidates(GUILD, parse_query("plans"), 50, readable=None)
+        hits = (await store.search_candidates(GUILD, parse_query("plans"), 50, readable=None)).found
         assert {c.question_id for c in hits} == {PUBLIC, FORUM_POST}
         assert (await store.recount()).differences == 0
         # What the private thread gave and took is taken back; the bystander, known only from it, goes.
