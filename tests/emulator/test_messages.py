@@ -3,6 +3,7 @@
 import discord
 import pytest
 
+from emulator import permissions as P
 from emulator.httputil import DiscordError
 
 
@@ -172,3 +173,18 @@ async def test_private_threads_are_seen_by_their_members_and_listed_apart(emu, h
     assert emu.spec_violations == [] and emu.unhandled == []
     harness.assert_alive()
 
+
+
+async def test_a_private_thread_is_not_shown_to_a_bot_that_cannot_see_it(emu, harness):
+    w = emu.world
+    bob = w.members["bob"].id
+    w.set_role_permissions(w.bot_role_id, P.BOT_ROLE_DEFAULT & ~P.MANAGE_THREADS)
+    private = await emu.create_private_thread(bob, w.text_channel_id, "Not for bots")
+    await emu.post_message(bob, int(private["id"]), "quiet")
+    await emu.post_message(bob, w.text_channel_id, "in the open")
+    (m,), = await harness.wait_event("message")
+    assert m.content == "in the open" and not [e for e, _ in harness.events if e == "thread_create"]
+    await emu.join_thread(w.bot_user_id, int(private["id"]))  # added by a member: now it sees the thread
+    await emu.post_message(bob, int(private["id"]), "hello bot")
+    (m,), = (await harness.wait_event("message", 2))[1:]
+    assert m.content == "hello bot"
