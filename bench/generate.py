@@ -214,8 +214,8 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 7) -> dict:
 def _flush(conn: sqlite3.Connection, question_rows: list, post_rows: list) -> None:
     conn.executemany(
         "INSERT INTO questions (id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id,"
-        " duplicate_of, tags, score, created_at, updated_at, deleted_at, accepted_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " duplicate_of, tags, score, created_at, updated_at, deleted_at, accepted_by, thread_type)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 11)",  # public threads, as the bot records them
         question_rows,
     )
     # Through the FTS triggers, as the bot inserts them.

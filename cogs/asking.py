@@ -14,8 +14,8 @@ from bot.forum.search_service import SearchService
 from bot.forum.service import ForumService
 from bot.tree import report_error
 from cogs.convert import ASKER_URL, TAGS_FIELD, asked_starter_info, thread_info
-from cogs.search import may_see
 from cogs.similar import DraftButton, choice_view, similar_embed
+from cogs.visibility import readable
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
@@ -73,7 +73,7 @@ class Asking(commands.Cog):
         # 3 s deadline cannot bite.
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
-        similar = await self.search.similar_questions(interaction.guild.id, draft, may_see(interaction))
+        similar = await self.search.similar_questions(interaction.guild.id, draft, readable(interaction))
         if similar:
             pending = await self.search.hold_draft(interaction.guild.id, interaction.user.id, draft)
             await interaction.followup.send(

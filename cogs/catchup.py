@@ -42,6 +42,7 @@ from bot.forum.vote_service import ReactionEffect
 from bot.forum.voting import VoteOutcome, VoteResult, vote_value
 from cogs.accepting import pin_notice, reconcile_pins
 from cogs.convert import message_info, thread_info
+from cogs.private_threads import check_thread_types
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,12 @@ class CatchUp(commands.Cog):
         started = datetime.now(UTC)
         work: list[tuple[discord.Guild, list[discord.Thread], bool, datetime]] = []
         for guild in sorted(self.bot.guilds, key=lambda g: g.id):
+            try:
+                progress.private_removed += await check_thread_types(self.service, guild)
+            except Exception:
+                if self.bot.is_closed():
+                    raise
+                log.exception("Catch-up: checking the thread types of guild %s failed; going on", guild.id)
             channel_id = self.service.settings(guild.id).forum_channel_id
             if channel_id is None:
                 continue
@@ -275,6 +282,9 @@ class CatchUp(commands.Cog):
         # A thread /ask made has the bot as owner: thread_info leaves its owner unknown, and its
         # starter (which names the asker) records the question when the history reaches it, as it
         # does live. Members' forum posts are recorded from the thread itself.
+        if thread.is_private():  # never a question (and one stored by an older version goes)
+            await self.service.private_thread_seen(thread.id)
+            return
         had_question = await self.service.question(thread.id) is not None
         await self.service.thread_created(thread_info(thread))
         if had_question:

@@ -38,6 +38,7 @@ def thread_info(thread: discord.Thread, starter: discord.Message | None = None) 
         # Threads made before 2022-01-09 carry no creation time; the snowflake always does.
         created_at=thread.created_at or discord.utils.snowflake_time(thread.id),
         tags=tags,
+        thread_type=thread.type.value,
     )
 
 

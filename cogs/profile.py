@@ -14,10 +14,10 @@ from discord.ext import commands
 
 from bot.forum.errors import BadInput, NotFound
 from bot.forum.models import Leaderboard, PostKind, Profile, TopPost
-from bot.forum.profiles import BEST_POSTS
 from bot.forum.service import ForumService
 from cogs import paging
 from cogs.render import FIELD_VALUE_MAX, TITLE_MAX, Rendered, clip, dlen, flat, jump_url
+from cogs.visibility import readable, readable_here
 
 TOP_VIEW = "t"  # the custom_id letter of /top's pages (cogs/paging.py); its target is the guild
 TITLE_IN_LIST = 80
@@ -47,9 +47,10 @@ class Profiles(commands.Cog):
         name = discord.utils.escape_markdown(who.display_name)
         if who.bot:
             raise BadInput(f"{name} is a bot: bots don't ask or answer here, so they have no profile.")
-        profile = await self.service.profiles.profile(guild_id, who.id, name)
-        best = [p for p in profile.best if _can_read(interaction, p.channel_id)][:BEST_POSTS]
-        embed = profile_embed(profile, who.display_name, best)
+        # Posted for everyone, the best posts are only those everyone here may read.
+        shown = readable_here(interaction) if public else readable(interaction)
+        profile = await self.service.profiles.profile(guild_id, who.id, name, shown)
+        embed = profile_embed(profile, who.display_name, profile.best)
         embed.set_thumbnail(url=who.display_avatar.url)
         await interaction.response.send_message(embed=embed, ephemeral=not public, allowed_mentions=paging.NO_PINGS)
 
@@ -128,16 +129,6 @@ def _guild_id(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
         raise BadInput("This works in a server, not in direct messages.")
     return interaction.guild_id
-
-
-def _can_read(interaction: discord.Interaction, channel_id: int) -> bool:
-    """Best posts in a channel the viewer cannot read stay hidden (a staff-only forum stays there);
-    a channel Discord no longer has hides nothing."""
-    channel = interaction.guild.get_channel(channel_id) if interaction.guild else None
-    if channel is None or not isinstance(interaction.user, discord.Member):
-        return True
-    permissions = channel.permissions_for(interaction.user)
-    return permissions.view_channel and permissions.read_message_history
 
 
 async def setup(bot: commands.Bot) -> None:

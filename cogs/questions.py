@@ -81,6 +81,11 @@ class Questions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
+        if payload.thread_type is discord.ChannelType.private_thread:
+            # Discord does not change a thread's type; a question stored as public before this
+            # version knew types goes as soon as any update shows it private.
+            await self.service.private_thread_seen(payload.thread_id)
+            return
         name = payload.data.get("name")
         if name is not None and await self.service.question(payload.thread_id) is not None:
             await self.service.thread_renamed(payload.thread_id, name)

@@ -16,6 +16,7 @@ from cogs import paging, render
 from cogs.checks import member_is_moderator
 from cogs.links import Ref, parse_ref
 from cogs.render import Rendered, Subject
+from cogs.visibility import may_read_question, readable_here
 
 QUESTION_VIEW, HISTORY_VIEW = "q", "h"
 
@@ -49,6 +50,11 @@ class Reading(commands.Cog):
             thread = await self._question(interaction, ref, here=True)
         else:
             thread = await self._question(interaction, parse_ref(question))
+        if public and not readable_here(interaction).allows(thread.channel_id):
+            raise NotAllowed(
+                "That question lives in a channel not everyone here can read, so I can show it only to you: "
+                "run `/question` without `public`."
+            )
         rendered = await self.render_page(interaction, QUESTION_VIEW, thread.id, 0)
         await paging.send_page(interaction, QUESTION_VIEW, thread.id, rendered, public=public)
 
@@ -66,7 +72,9 @@ class Reading(commands.Cog):
         the member's roles changed since the message was sent."""
         if kind == QUESTION_VIEW:
             view = await self.service.thread_view(target)
-            if view is None or view.question.deleted_at is not None or not _may_see(interaction, view.question):
+            if view is None or view.question.deleted_at is not None or not may_read_question(
+                interaction, view.question
+            ):
                 raise NotFound("That question no longer exists.")
             return render.thread_page(view, page)
         history = await self._history(interaction, Ref(id=target))
@@ -83,7 +91,7 @@ class Reading(commands.Cog):
             # A bare id may name any post of the thread, not only the thread itself.
             post = await self._post(ref.id)
             question = await self.service.question(post.question_id) if post else None
-        if question is not None and not _may_see(interaction, question):
+        if question is not None and not may_read_question(interaction, question):
             question = None  # said exactly as for an unknown id, so nothing leaks about hidden channels
         if question is not None and question.deleted_at is not None:
             raise NotFound("That question was deleted.")
@@ -102,7 +110,7 @@ class Reading(commands.Cog):
         _same_guild(ref, guild_id)
         post = await self._post(ref.id)
         question = await self.service.question(post.question_id if post else ref.id)
-        if question is None or not _may_see(interaction, question):
+        if question is None or not may_read_question(interaction, question):
             raise NotFound("I know no post with that id in this server.")
         if post is None and question.starter_id is not None:
             post = await self._post(question.starter_id)  # a thread id stands for its question
@@ -141,18 +149,6 @@ def _guild_id(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
         raise BadInput("This works in a server, not in direct messages.")
     return interaction.guild_id
-
-
-def _may_see(interaction: discord.Interaction, question: Question) -> bool:
-    """Only this server's questions, and only where the member can read the channel they live in
-    (a question in a staff-only forum stays there). A channel Discord no longer has hides nothing."""
-    if question.guild_id != interaction.guild_id:
-        return False
-    channel = interaction.guild.get_channel(question.channel_id) if interaction.guild else None
-    if channel is None or not isinstance(interaction.user, discord.Member):
-        return True
-    permissions = channel.permissions_for(interaction.user)
-    return permissions.view_channel and permissions.read_message_history
 
 
 def _same_guild(ref: Ref, guild_id: int) -> None:

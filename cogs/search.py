@@ -3,8 +3,6 @@ member changes on a post in Discord mirrored into the store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -15,6 +13,7 @@ from bot.forum.search_service import PER_PAGE, SearchService
 from bot.forum.service import ForumService
 from cogs import paging
 from cogs.render import Rendered, clip, dlen
+from cogs.visibility import readable
 
 NO_PINGS = discord.AllowedMentions.none()
 SEARCH_VIEW = "s"
@@ -80,7 +79,7 @@ class Search(commands.Cog):
             raise BadInput("Search works in a server, not in direct messages.")
         return await self.search.search(interaction.guild.id, query, page=page,
                                         available_tags=self._forum_tags(interaction.guild),
-                                        may_see=may_see(interaction))  # fmt: skip
+                                        readable=readable(interaction))  # fmt: skip
 
     def _forum_tags(self, guild: discord.Guild) -> list[str] | None:
         channel = guild.get_channel(self.forum.settings(guild.id).forum_channel_id or 0)
@@ -106,21 +105,6 @@ class Search(commands.Cog):
             return
         tags = [forum.get_tag(int(tag_id)) for tag_id in applied]
         await self.search.tags_changed(payload.thread_id, tuple(t.name for t in tags if t is not None))
-
-
-def may_see(interaction: discord.Interaction) -> Callable[[int], bool]:
-    """Whether the member can read a channel: questions in channels hidden from them stay hidden
-    (as in /question). A channel Discord no longer has hides nothing."""
-    guild, user = interaction.guild, interaction.user
-
-    def check(channel_id: int) -> bool:
-        channel = guild.get_channel(channel_id) if guild else None
-        if channel is None or not isinstance(user, discord.Member):
-            return True
-        permissions = channel.permissions_for(user)
-        return permissions.view_channel and permissions.read_message_history
-
-    return check
 
 
 # ----- rendering ------------------------------------------------------------------------------------

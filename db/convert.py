@@ -50,6 +50,7 @@ def question_params(q: Question) -> tuple:
     return (
         q.id, q.guild_id, q.channel_id, q.title, q.author_id, q.starter_id, str(q.status),
         q.accepted_answer_id, json.dumps(list(q.tags), ensure_ascii=False), q.score, created, created,
+        q.thread_type,
     )  # fmt: skip
 
 
@@ -112,6 +113,7 @@ def question_from_row(r: sqlite3.Row) -> Question:
         deleted_at=opt_dt(r["deleted_at"]),
         accepted_by=r["accepted_by"],
         duplicate_of=r["duplicate_of"],
+        thread_type=r["thread_type"],
     )
 
 

@@ -23,21 +23,26 @@ SELECT
 
 # The member's best questions and answers: the top of each kind's index range (already in score
 # order), merged. Two bounded ranges instead of `kind IN (...)`, which would sort every post of the
-# member. Replies earn no reputation and are not "posts" a profile shows.
+# member. Replies earn no reputation and are not "posts" a profile shows. Each range looks its
+# questions up by id as it walks, so a post in a deleted question or in a channel the viewer may not
+# read (?4: a JSON array of channel ids, NULL for every channel) never takes one of the places.
 BEST_POSTS = """
-SELECT b.id, b.question_id, b.kind, b.score, q.title, q.channel_id
+SELECT b.id, b.question_id, b.kind, b.score, b.title, b.channel_id
 FROM (
     SELECT * FROM (
-        SELECT id, question_id, kind, score FROM posts
-        WHERE guild_id = ?1 AND author_id = ?2 AND kind = 'question' AND deleted_at IS NULL
-        ORDER BY score DESC LIMIT ?3)
+        SELECT p.id, p.question_id, p.kind, p.score, q.title, q.channel_id
+        FROM posts p JOIN questions q ON q.id = p.question_id
+        WHERE p.guild_id = ?1 AND p.author_id = ?2 AND p.kind = 'question' AND p.deleted_at IS NULL
+          AND q.deleted_at IS NULL AND (?4 IS NULL OR q.channel_id IN (SELECT value FROM json_each(?4)))
+        ORDER BY p.score DESC LIMIT ?3)
     UNION ALL
     SELECT * FROM (
-        SELECT id, question_id, kind, score FROM posts
-        WHERE guild_id = ?1 AND author_id = ?2 AND kind = 'answer' AND deleted_at IS NULL
-        ORDER BY score DESC LIMIT ?3)
-) AS b JOIN questions q ON q.id = b.question_id
-WHERE q.deleted_at IS NULL
+        SELECT p.id, p.question_id, p.kind, p.score, q.title, q.channel_id
+        FROM posts p JOIN questions q ON q.id = p.question_id
+        WHERE p.guild_id = ?1 AND p.author_id = ?2 AND p.kind = 'answer' AND p.deleted_at IS NULL
+          AND q.deleted_at IS NULL AND (?4 IS NULL OR q.channel_id IN (SELECT value FROM json_each(?4)))
+        ORDER BY p.score DESC LIMIT ?3)
+) AS b
 ORDER BY b.score DESC, b.id
 LIMIT ?3
 """

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 
 from bot.forum.models import MemberCounts, PostKind, TopPost
+from bot.forum.visibility import Readable
 
 from . import member_queries as mq
 
@@ -26,10 +27,11 @@ class MemberStatsStore:
         assert row is not None  # a SELECT of scalar subqueries always yields one row
         return MemberCounts(row["questions"], row["answers"], row["accepted"], row["reputation"])
 
-    async def best_posts(self, guild_id: int, user_id: int, limit: int) -> list[TopPost]:
+    async def best_posts(self, guild_id: int, user_id: int, limit: int, *, readable: Readable | None) -> list[TopPost]:
         """A member's live questions and answers with the highest scores, best first (older first
-        among equals)."""
-        rows = await self._fetchall(mq.BEST_POSTS, (guild_id, user_id, limit))
+        among equals), in `readable` channels only (None: every channel)."""
+        channels = None if readable is None else readable.as_json()
+        rows = await self._fetchall(mq.BEST_POSTS, (guild_id, user_id, limit, channels))
         return [TopPost(r["id"], r["question_id"], guild_id, r["channel_id"], PostKind(r["kind"]), r["score"],
                         r["title"]) for r in rows]  # fmt: skip
 

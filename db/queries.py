@@ -30,20 +30,20 @@ FROM guild_settings ORDER BY guild_id
 INSERT_QUESTION = """
 INSERT INTO questions
     (id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score,
-     created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     created_at, updated_at, thread_type)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING
 """
 
 GET_QUESTION = """
 SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
-       deleted_at, accepted_by, duplicate_of
+       deleted_at, accepted_by, duplicate_of, thread_type
 FROM questions WHERE id = ?
 """
 # Deleted threads are kept for their history but are no longer part of the forum.
 LIST_QUESTIONS = """
 SELECT id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
-       deleted_at, accepted_by, duplicate_of
+       deleted_at, accepted_by, duplicate_of, thread_type
 FROM questions WHERE guild_id = ? AND deleted_at IS NULL ORDER BY created_at, id
 """
 
@@ -58,6 +58,37 @@ RENAME_QUESTION = """
 UPDATE questions SET title = ?1, updated_at = max(updated_at, ?2)
 WHERE id = ?3 AND title IS NOT ?1
   AND ?2 >= coalesce((SELECT max(at) FROM revisions WHERE post_id = ?3 AND field = 'title'), created_at)
+"""
+
+# -- questions that never were: private threads (migration 0008)
+
+# Channels whose live questions were stored before Quorum recorded thread types (partial index).
+CHANNELS_OF_UNKNOWN_TYPE = """
+SELECT DISTINCT channel_id FROM questions WHERE guild_id = ? AND thread_type IS NULL AND deleted_at IS NULL
+ORDER BY channel_id
+"""
+RECORD_THREAD_TYPE = """
+UPDATE questions SET thread_type = ? WHERE guild_id = ? AND channel_id = ? AND thread_type IS NULL
+  AND deleted_at IS NULL
+"""
+QUESTION_GUILD = "SELECT guild_id FROM questions WHERE id = ?"
+AUTHORS_OF_QUESTION = "SELECT DISTINCT author_id FROM posts WHERE question_id = ?"
+# Rows go children first (votes and posts have foreign keys). The posts' search rows went when they
+# were soft-deleted (the 0005 triggers); the title's revisions live under the thread id.
+PURGE_QUESTION = (
+    "DELETE FROM votes WHERE post_id IN (SELECT id FROM posts WHERE question_id = ?1)",
+    "DELETE FROM owed_unreactions WHERE post_id IN (SELECT id FROM posts WHERE question_id = ?1)",
+    "DELETE FROM revisions WHERE post_id IN (SELECT id FROM posts WHERE question_id = ?1) OR post_id = ?1",
+    "DELETE FROM posts WHERE question_id = ?1",
+    "DELETE FROM question_tags WHERE question_id = ?1",
+    "DELETE FROM meta WHERE key = 'summary:' || ?1",
+    "DELETE FROM questions WHERE id = ?1",
+)
+# A member the forum knew only from the removed thread is forgotten (the start value means nothing
+# was earned or lost elsewhere; a recount expects no row for them either way).
+FORGET_UNSEEN_MEMBER = """
+DELETE FROM members WHERE guild_id = ?1 AND user_id = ?2 AND reputation = 1
+  AND NOT EXISTS (SELECT 1 FROM posts WHERE guild_id = ?1 AND author_id = ?2)
 """
 
 # -- posts

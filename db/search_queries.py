@@ -7,7 +7,9 @@ question's title. bm25 weighs a title match 4x a body match.
 
 # Filters are bound parameters that switch a condition off (NULL or 0) or on, so every statement is
 # fixed text (no SQL is put together at run time): `:tags` is a JSON array of tag names a question
-# must all carry, each probed by the primary key of question_tags.
+# must all carry, each probed by the primary key of question_tags. `:channels` is the JSON array of
+# channels the member may read (bot/forum/visibility.py); filtered here, a hidden question never
+# takes one of the `:limit` places, so pages and counts are those of what the member can see.
 
 # The candidate bound: the newest :limit matching posts (FTS5 walks a doclist in rowid order and
 # stops; rowids are message ids, so newest first). bm25 is computed for those rows only, instead of
@@ -24,6 +26,7 @@ FROM post_fts
 JOIN posts p ON p.id = post_fts.rowid
 JOIN questions q ON q.id = p.question_id
 WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL
+  AND (:channels IS NULL OR q.channel_id IN (SELECT value FROM json_each(:channels)))
   AND (:user IS NULL OR p.author_id = :user)
   AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
   AND (:unanswered = 0 OR NOT EXISTS (
@@ -56,6 +59,7 @@ FILTERED = """
 SELECT coalesce(q.starter_id, q.id), q.id, q.channel_id, 0.0, q.score, q.accepted_answer_id IS NOT NULL
 FROM questions q
 WHERE q.guild_id = :guild AND q.deleted_at IS NULL
+  AND (:channels IS NULL OR q.channel_id IN (SELECT value FROM json_each(:channels)))
   AND (:user IS NULL OR q.id IN (
       SELECT question_id FROM posts WHERE guild_id = :guild AND author_id = :user AND deleted_at IS NULL))
   AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
@@ -92,8 +96,9 @@ SELECT q.id, q.channel_id, q.title, p.body, bm25(post_fts, 4.0, 1.0), q.score, q
 FROM post_fts
 JOIN posts p ON p.id = post_fts.rowid
 JOIN questions q ON q.id = p.question_id
-WHERE post_fts MATCH ? AND p.kind = 'question' AND p.guild_id = ? AND q.deleted_at IS NULL
-ORDER BY post_fts.rowid DESC LIMIT ?
+WHERE post_fts MATCH ?1 AND p.kind = 'question' AND p.guild_id = ?2 AND q.deleted_at IS NULL
+  AND (?4 IS NULL OR q.channel_id IN (SELECT value FROM json_each(?4)))
+ORDER BY post_fts.rowid DESC LIMIT ?3
 """
 
 # -- tags

@@ -135,6 +135,21 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
         """The thread was deleted: soft-delete the question and every post in it."""
         return await self.writer.run_sync(partial(_delete_question, thread_id, cv.to_ms(at)))
 
+    async def remove_questions(self, thread_ids: list[int], at: datetime) -> int:
+        """Remove questions that never were (private threads) with every row that came from them:
+        their votes' and acceptance's effects are taken back first, as a deletion does, so scores and
+        reputation stay what a recount finds. Unknown ids are skipped. Returns how many went."""
+        return await self.writer.run_sync(partial(_remove_questions, list(thread_ids), cv.to_ms(at)))
+
+    async def channels_of_unknown_thread_type(self, guild_id: int) -> list[int]:
+        """Channels holding live questions stored before thread types were recorded."""
+        return [r["channel_id"] for r in await self._fetchall(q.CHANNELS_OF_UNKNOWN_TYPE, (guild_id,))]
+
+    async def record_thread_type(self, guild_id: int, channel_id: int, thread_type: int) -> int:
+        """Set the thread type of the channel's live questions whose type is unknown."""
+        op = partial(_count_changes, q.RECORD_THREAD_TYPE, (thread_type, guild_id, channel_id))
+        return await self.writer.run_sync(op)
+
     async def revisions(self, post_id: int) -> list[Revision]:
         """Oldest first; for a question, title revisions are stored under its thread id."""
         return [cv.revision_from_row(r) for r in await self._fetchall(q.REVISIONS, (post_id,))]
@@ -331,6 +346,26 @@ def _delete_question(thread_id: int, at: int, conn: sqlite3.Connection) -> bool:
     for (post_id,) in conn.execute(q.LIVE_POST_IDS_OF_QUESTION, (thread_id,)).fetchall():
         _delete_post(post_id, at, conn)
     return True
+
+
+def _remove_questions(thread_ids: list[int], at: int, conn: sqlite3.Connection) -> int:
+    removed = 0
+    for thread_id in thread_ids:
+        row = conn.execute(q.QUESTION_GUILD, (thread_id,)).fetchone()
+        if row is None:
+            continue
+        _delete_question(thread_id, at, conn)  # takes back what its votes and acceptance gave
+        authors = [r[0] for r in conn.execute(q.AUTHORS_OF_QUESTION, (thread_id,)).fetchall()]
+        for sql in q.PURGE_QUESTION:
+            conn.execute(sql, (thread_id,))
+        for author_id in authors:
+            conn.execute(q.FORGET_UNSEEN_MEMBER, (row[0], author_id))
+        removed += 1
+    return removed
+
+
+def _count_changes(sql: str, params: tuple, conn: sqlite3.Connection) -> int:
+    return conn.execute(sql, params).rowcount
 
 
 def _rename_question(thread_id: int, title: str, editor_id: int | None, at: int, conn: sqlite3.Connection) -> bool:

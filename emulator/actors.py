@@ -50,6 +50,13 @@ class ActorsMixin:
     async def create_thread(self, author_id: int, channel_id: int, name: str, message_id: int | None = None) -> dict:
         return await ops.create_thread(self, author_id, channel_id, name, message_id=message_id)
 
+    async def create_private_thread(self, owner_id: int, channel_id: int, name: str, members=()) -> dict:
+        """A private thread (type 12) in a text channel; `members` are added to it (THREAD_MEMBERS_UPDATE)."""
+        thread = await ops.create_thread(self, owner_id, channel_id, name, thread_type=12)
+        for user_id in members:
+            await ops.join_thread(self, int(thread["id"]), user_id, True)
+        return thread
+
     async def post_message(self, author_id: int, channel_id: int, content: str, reply_to: int | None = None,
                            attachments=()) -> dict:
         return await ops.send_message(self, author_id, channel_id, content, reply_to=reply_to,

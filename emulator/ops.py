@@ -277,7 +277,8 @@ async def create_thread(emu, owner_id: int, parent_id: int, name: str, *, messag
             require(emu, owner_id, parent, P.CREATE_PUBLIC_THREADS if thread_type == 11 else P.CREATE_PRIVATE_THREADS)
     if parent["type"] == 15 and starter is None:
         raise field_error("message", "BASE_TYPE_REQUIRED", "This field is required")
-    if parent["type"] not in (0, 5, 15):
+    if parent["type"] not in (0, 5, 15) or (thread_type == 12 and (parent["type"] != 0 or message_id is not None)):
+        # Private threads live in text channels only, and never start from a message.
         raise DiscordError(400, 50024, "Cannot execute action on this channel type")
     if message_id is not None:
         get_message(emu, parent_id, message_id)
@@ -292,7 +293,9 @@ async def create_thread(emu, owner_id: int, parent_id: int, name: str, *, messag
               "thread_metadata": {"archived": False, "locked": False, "archive_timestamp": now,
                                   "auto_archive_duration": auto_archive_duration
                                   or parent.get("default_auto_archive_duration", 4320),
-                                  "create_timestamp": now, "invitable": thread_type == 11 or True}}
+                                  "create_timestamp": now}}
+    if thread_type == 12:
+        thread["thread_metadata"]["invitable"] = True  # only private threads carry it
     w.channels[tid] = thread
     w.messages[tid] = {}
     w.thread_members[tid] = {int(owner_id)}
@@ -305,8 +308,9 @@ async def create_thread(emu, owner_id: int, parent_id: int, name: str, *, messag
     if message_id is not None:
         src = w.message(parent_id, message_id)
         src["thread"] = copy.deepcopy(thread)
-    elif parent["type"] != 15:
-        # Discord posts a "started a thread" system message (type 18) in the parent channel.
+    elif parent["type"] != 15 and thread_type != 12:
+        # Discord posts a "started a thread" system message (type 18) in the parent channel (not for
+        # a private thread, which the channel's readers may not know about).
         await send_message(emu, owner_id, parent_id, name, check=False, mtype=18,
                            reference={"type": 0, "channel_id": str(tid), "guild_id": str(w.guild_id)})
     if starter is not None:
@@ -384,3 +388,4 @@ async def join_thread(emu, thread_id: int, user_id: int, join: bool = True) -> N
     else:
         data["removed_member_ids"] = [str(user_id)]
     await emu.dispatch("THREAD_MEMBERS_UPDATE", data)
+

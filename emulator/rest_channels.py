@@ -108,6 +108,38 @@ def routes(emu):
                    if bot in w.thread_members.get(int(t["id"]), ())]
         return ok({"threads": copy.deepcopy(page), "members": members, "has_more": len(threads) > limit})
 
+    async def archived_private(request):
+        # Every archived private thread of the channel: Manage Threads and Read Message History.
+        ch = channel_of(request)
+        ops.require(emu, bot, ch, P.READ_MESSAGE_HISTORY, P.MANAGE_THREADS)
+        return ok(archived_page(request, ch, lambda t: True, by_time=True))
+
+    async def archived_joined_private(request):
+        # The archived private threads the bot is a member of, newest thread id first.
+        ch = channel_of(request)
+        ops.require(emu, bot, ch, P.READ_MESSAGE_HISTORY)
+        return ok(archived_page(request, ch, lambda t: bot in w.thread_members.get(int(t["id"]), ()), by_time=False))
+
+    def archived_page(request, ch: dict, keep, *, by_time: bool) -> dict:
+        limit = int(request.query.get("limit", 50))
+        before = request.query.get("before")
+        threads = [t for t in w.threads.values() if t["parent_id"] == ch["id"] and t["type"] == 12
+                   and t["thread_metadata"]["archived"] and keep(t)]
+        if by_time:
+            threads.sort(key=lambda t: t["thread_metadata"]["archive_timestamp"], reverse=True)
+            if before:
+                cut = dt.datetime.fromisoformat(before)
+                threads = [t for t in threads
+                           if dt.datetime.fromisoformat(t["thread_metadata"]["archive_timestamp"]) < cut]
+        else:
+            threads.sort(key=lambda t: int(t["id"]), reverse=True)
+            if before:
+                threads = [t for t in threads if int(t["id"]) < int(before)]
+        page = threads[:limit]
+        members = [w.thread_member_payload(int(t["id"]), bot) for t in page
+                   if bot in w.thread_members.get(int(t["id"]), ())]
+        return {"threads": copy.deepcopy(page), "members": members, "has_more": len(threads) > limit}
+
     async def join(request):
         ch = channel_of(request)
         await ops.join_thread(emu, int(ch["id"]), bot, True)
@@ -132,6 +164,8 @@ def routes(emu):
         ("POST", "/channels/{channel_id}/threads", start_thread),
         ("POST", "/channels/{channel_id}/messages/{message_id}/threads", thread_from_message),
         ("GET", "/channels/{channel_id}/threads/archived/public", archived_public),
+        ("GET", "/channels/{channel_id}/threads/archived/private", archived_private),
+        ("GET", "/channels/{channel_id}/users/@me/threads/archived/private", archived_joined_private),
         ("PUT", "/channels/{channel_id}/thread-members/@me", join),
         ("DELETE", "/channels/{channel_id}/thread-members/@me", leave),
         ("GET", "/channels/{channel_id}/thread-members", thread_members),

@@ -87,7 +87,7 @@ def routes(emu):
 
     async def active_threads(request):
         check_guild(request)
-        threads = w.active_threads()
+        threads = w.active_threads(w.bot_user_id)  # private threads only if the bot may see them
         members = [w.thread_member_payload(int(t["id"]), w.bot_user_id) for t in threads
                    if w.bot_user_id in w.thread_members.get(int(t["id"]), ())]
         return ok({"threads": threads, "members": members})

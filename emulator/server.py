@@ -18,6 +18,7 @@ from aiohttp import web
 
 from . import gateway as G
 from . import ops, rest_channels, rest_interactions, rest_messages, rest_misc
+from . import permissions as P
 from .actors import ActorsMixin
 from .faults import Faults
 from .httputil import DiscordError, dumps, parse_multipart
@@ -146,7 +147,21 @@ class Emulator(ActorsMixin):
 
     # ----- events -------------------------------------------------------------------------------
     async def dispatch(self, event: str, data: dict) -> None:
+        if not self._bot_sees(event, data):
+            return
         await self.gateway.dispatch(event, data)
+
+    def _bot_sees(self, event: str, data: dict) -> bool:
+        """Discord sends what happens in a private thread only to those who can see it: its members
+        and those with Manage Threads (the bot holds it by default, so it usually sees them all)."""
+        if event.startswith("THREAD_") and event not in ("THREAD_MEMBER_UPDATE", "THREAD_LIST_SYNC"):
+            channel_id = data.get("id")
+        else:
+            channel_id = data.get("channel_id")
+        channel = self.world.channels.get(int(channel_id)) if channel_id else None
+        if channel is None or channel["type"] != 12:
+            return True
+        return bool(self.world.permissions_in(self.world.bot_user_id, int(channel_id)) & P.VIEW_CHANNEL)
 
     async def dispatch_raw(self, event_name: str, data: dict) -> None:
         """Send an arbitrary dispatch (e.g. the same event twice) without touching the world."""

@@ -171,15 +171,19 @@ class World:
     def guild_channels(self) -> list[dict]:
         return [copy.deepcopy(c) for c in self.channels.values() if c["type"] in (0, 2, 4, 5, 13, 15, 16)]
 
-    def active_threads(self) -> list[dict]:
-        return [copy.deepcopy(c) for c in self.threads.values() if not c["thread_metadata"]["archived"]]
+    def active_threads(self, viewer_id: int | None = None) -> list[dict]:
+        """Unarchived threads; with `viewer_id`, only those that user can see (a private thread only
+        to its members and to those with Manage Threads)."""
+        return [copy.deepcopy(c) for cid, c in self.threads.items() if not c["thread_metadata"]["archived"]
+                and (viewer_id is None or self.permissions_in(viewer_id, cid) & P.VIEW_CHANNEL)]
 
     def guild_create_payload(self) -> dict:
         g = self.guild_payload()
         g.update({"joined_at": self.members_by_id[self.bot_user_id].joined_at, "large": False,
                   "unavailable": False, "member_count": len(self.members), "voice_states": [],
                   "members": [self.member_payload(m.id) for m in self.members.values()],
-                  "channels": self.guild_channels(), "threads": self.active_threads(), "presences": [],
+                  "channels": self.guild_channels(), "threads": self.active_threads(self.bot_user_id),
+                  "presences": [],
                   "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
                   "embedded_activities": [], "lazy": True, "application_command_counts": {}})
         return g
@@ -217,12 +221,16 @@ class World:
         ch = self.channels.get(int(channel_id))
         if ch is None or ch["type"] in (1, 3):
             return base
-        if ch["type"] in (10, 11, 12) and ch.get("parent_id"):  # threads inherit the parent's overwrites
+        thread = ch if ch["type"] in (10, 11, 12) else None
+        if thread is not None and ch.get("parent_id"):  # threads inherit the parent's overwrites
             ch = self.channels.get(int(ch["parent_id"]), ch)
         m = self.members_by_id[int(user_id)]
         perms = P.apply_overwrites(base, ch.get("permission_overwrites", []), self.everyone_role_id, m.roles, m.id)
         if not perms & P.VIEW_CHANNEL:
             return 0
+        if thread is not None and thread["type"] == 12 and not perms & P.MANAGE_THREADS \
+                and int(user_id) not in self.thread_members.get(int(thread["id"]), ()):
+            return 0  # a private thread: only its members and those who manage threads see it
         return perms
 
     # ----- message helpers --------------------------------------------------------------------

@@ -279,7 +279,8 @@ def schema() -> sqlite3.Connection:
     ("sql", "params"),
     [
         (mq.MEMBER_COUNTS, (1, 2)),
-        (mq.BEST_POSTS, (1, 2, 10)),
+        (mq.BEST_POSTS, (1, 2, 10, None)),
+        (mq.BEST_POSTS, (1, 2, 10, "[5]")),
         (mq.LEADERBOARD, (1, 11, 0)),
         (mq.MEMBERS_ABOVE, (1, 5)),
         (mq.MEMBER_REPUTATION, (1, 2)),
@@ -295,6 +296,7 @@ def test_member_statistics_never_scan_a_table(schema, sql, params):
             or "USING PRIMARY KEY" in step
             or step.startswith("SEARCH q USING INTEGER PRIMARY KEY")
             or step.startswith(("SCAN (subquery", "SCAN CONSTANT ROW"))
+            or step.startswith("SCAN json_each")  # the viewer's readable channels, read once into a list
         ), plan
 
 
@@ -308,4 +310,4 @@ def test_the_profile_index_leaves_deleted_posts_out(schema):
                        " VALUES (?, 10, 1, ?, 2, 'b', ?, ?)", (post_id, kind, t, deleted))  # fmt: skip
     schema.execute("UPDATE questions SET accepted_answer_id = 12")  # a deleted answer is no accepted answer
     assert schema.execute(mq.MEMBER_COUNTS, (1, 2)).fetchone() == (1, 1, 0, None)
-    assert [r[0] for r in schema.execute(mq.BEST_POSTS, (1, 2, 10))] == [10, 11]
+    assert [r[0] for r in schema.execute(mq.BEST_POSTS, (1, 2, 10, None))] == [10, 11]

@@ -77,7 +77,8 @@ async def test_hostile_queries_run_as_plain_text(tmp_path: Path):
                 query = parse_query(text)
             except BadInput:
                 continue
-            assert await store.search_candidates(1, query, 10) == []  # ran, found nothing, no sqlite3.Error
+            # ran, found nothing, no sqlite3.Error
+            assert (await store.search_candidates(1, query, 10, readable=None)).found == []
     finally:
         await store.close()
 
@@ -98,10 +99,10 @@ async def test_very_common_words_filter_but_do_not_rank(tmp_path: Path, monkeypa
         reader = store._readers[0]
         common = await run_on_connection_thread(reader, lambda conn: store._common_terms(conn, ("the", "bot", "rare")))
         assert common == {"the", "bot"}
-        only_common = await store.search_candidates(7, parse_query("the bot"), 5)
+        only_common = (await store.search_candidates(7, parse_query("the bot"), 5, readable=None)).found
         assert [c.post_id for c in only_common] == [111, 110, 109, 108, 107], "newest first, bounded"
         assert {c.relevance for c in only_common} == {1.0}, "no bm25 over words in most posts"
-        mixed = await store.search_candidates(7, parse_query("the rare"), 5)
+        mixed = (await store.search_candidates(7, parse_query("the rare"), 5, readable=None)).found
         assert [c.post_id for c in mixed] == [108, 103]
         assert mixed[0].relevance > mixed[1].relevance > 0, "bm25 of the informative word ranks"
     finally:

@@ -157,6 +157,7 @@ class Progress:
     questions_added: int = 0
     renamed: int = 0
     locks: int = 0  # hand locks and unlocks made while away, mirrored as the question's status
+    private_removed: int = 0  # questions an older version stored from private threads, removed
     # votes (bot/forum/vote_catchup.py): posts whose reactions were compared with the store
     posts_checked: int = 0
     votes_added: int = 0
@@ -173,7 +174,7 @@ class Progress:
     @property
     def changed(self) -> int:
         return (self.added + self.edited + self.deleted + self.threads_deleted + self.questions_added + self.renamed
-                + self.locks
+                + self.locks + self.private_removed
                 + self.votes_added + self.votes_withdrawn + self.vote_conflicts + self.votes_refused)  # fmt: skip
 
     def count_votes(self, tally: VoteTally) -> None:
@@ -196,7 +197,8 @@ class Progress:
             f"catch-up: {self.threads_done} threads{failed}, {self.messages} messages read, "
             f"{self.questions_added} questions and {self.added} posts added, {self.edited} edited, "
             f"{self.deleted} deleted, {self.renamed} renamed, {self.locks} locked or unlocked, "
-            f"{self.threads_deleted} deleted threads; "
+            f"{self.threads_deleted} deleted threads"
+            f"{f', {self.private_removed} private threads removed' if self.private_removed else ''}; "
             f"votes on {self.posts_checked} posts: "
             f"{self.votes_added} added, {self.votes_withdrawn} withdrawn, {self.vote_conflicts} held both "
             f"(resolved), {self.votes_refused} refused, {self.votes_live_won} left to live events "

@@ -7,6 +7,12 @@ from datetime import datetime
 
 from .models import Attachment
 
+# Discord's channel types of threads. A private thread is seen only by its members (and those who
+# manage threads): it is never a question.
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
+
 
 @dataclass(frozen=True, slots=True)
 class ThreadInfo:
@@ -17,6 +23,11 @@ class ThreadInfo:
     owner_id: int | None
     created_at: datetime
     tags: tuple[str, ...] = ()
+    thread_type: int = PUBLIC_THREAD
+
+    @property
+    def private(self) -> bool:
+        return self.thread_type == PRIVATE_THREAD
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,9 @@ class Question:
     deleted_at: datetime | None = None  # the thread was deleted; kept for its history
     accepted_by: int | None = None  # who accepted the accepted answer (None: unknown or nobody)
     duplicate_of: int | None = None  # the original question's thread, when status is duplicate
+    # Discord's channel type of the thread (events.PUBLIC_THREAD...); None: stored before Quorum
+    # recorded it (start-up catch-up asks Discord, see cogs/private_threads.py)
+    thread_type: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Protocol
 
 from .models import AuditEntry, GuildSettings, MemberCounts, Post, Question, QuestionStatus, Revision, TopPost
-from .search import Candidate, Hit, SearchQuery, SearchResult
+from .search import Candidates, Hit, SearchQuery, SearchResult
 from .similar import PendingAsk, SimilarCandidate
+from .visibility import Readable
 from .voting import VoteOutcome, VoteVia
 
 
@@ -57,6 +58,17 @@ class ForumStore(Protocol):
 
     async def revisions(self, post_id: int) -> list[Revision]:
         """Oldest first. For a question, title revisions are stored under its thread id."""
+
+    # questions that never were: private threads
+    async def remove_questions(self, thread_ids: list[int], at: datetime) -> int:
+        """Remove the questions with every row that came from them (posts, votes, revisions, search
+        rows, tags), their effects on scores and reputation taken back. Unknown ids are skipped."""
+
+    async def channels_of_unknown_thread_type(self, guild_id: int) -> list[int]:
+        """Channels holding live questions stored before thread types were recorded."""
+
+    async def record_thread_type(self, guild_id: int, channel_id: int, thread_type: int) -> int:
+        """Set the thread type of the channel's live questions whose type is unknown."""
 
     # votes
     async def apply_vote(self, post_id: int, voter_id: int, value: int, at: datetime, *, cap: int | None = None,
@@ -105,8 +117,9 @@ class ForumStore(Protocol):
     async def member_counts(self, guild_id: int, user_id: int) -> MemberCounts:
         """Live questions, answers and accepted answers of a member, and their stored reputation."""
 
-    async def best_posts(self, guild_id: int, user_id: int, limit: int) -> list[TopPost]:
-        """A member's live questions and answers with the highest scores, best first."""
+    async def best_posts(self, guild_id: int, user_id: int, limit: int, *, readable: Readable | None) -> list[TopPost]:
+        """A member's live questions and answers with the highest scores, best first, among those
+        in `readable` channels (None: every channel)."""
 
     async def leaderboard(self, guild_id: int, *, limit: int, offset: int = 0) -> list[tuple[int, int]]:
         """(member id, stored reputation), highest first, ties by member id."""
@@ -130,15 +143,19 @@ class ForumStore(Protocol):
     async def set_meta(self, key: str, value: str) -> None: ...
 
     # search (db/search.py)
-    async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int) -> list[Candidate]:
+    async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int, *,
+                                readable: Readable | None) -> Candidates:  # fmt: skip
         """Posts matching the query's words (the newest `limit`), with bm25 relevance and the filters
-        applied; without words, the newest `limit` questions the filters allow."""
+        applied; without words, the newest `limit` questions the filters allow. Only questions in
+        `readable` channels count (None: every channel, for tools no member uses). The walk's work
+        is bounded: cut short, the result says it is not complete."""
 
     async def search_results(self, hits: list[Hit], query: SearchQuery) -> list[SearchResult]:
         """Result lines (title, score, answers, snippet of the hit's post) in the order given."""
 
     async def similar_candidates(
-        self, guild_id: int, terms: tuple[str, ...], limit: int, *, title_only: bool = False, every: bool = False
+        self, guild_id: int, terms: tuple[str, ...], limit: int, *, readable: Readable | None,
+        title_only: bool = False, every: bool = False,
     ) -> list[SimilarCandidate]: ...
 
     # tags

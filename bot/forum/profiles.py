@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from .errors import NotFound
 from .models import Leaderboard, Profile, RankedMember
 from .ports import ForumStore
+from .visibility import Readable
 from .voting import shown_reputation
 
 PAGE_SIZE = 10
 BEST_POSTS = 5
-# Best posts are fetched with a margin: the cog leaves out those in channels the viewer cannot read.
-BEST_POSTS_FETCHED = 10
 
 
 def rank_page(rows: Sequence[tuple[int, int]], offset: int, first_rank: int) -> list[RankedMember]:
@@ -47,15 +46,16 @@ class Profiles:
     async def rank_of(self, guild_id: int, shown: int) -> int:
         return 1 + await self.store.members_above(guild_id, shown)
 
-    async def profile(self, guild_id: int, user_id: int, name: str) -> Profile:
+    async def profile(self, guild_id: int, user_id: int, name: str, readable: Readable) -> Profile:
         """A member's profile. `name` is how the member is called in the error when they have not
-        asked or answered anything yet (their reputation is still told: it starts at 1)."""
+        asked or answered anything yet (their reputation is still told: it starts at 1). Best posts
+        are those the viewer may read (`readable`)."""
         counts = await self.store.member_counts(guild_id, user_id)
         shown = shown_reputation(counts.reputation if counts.reputation is not None else 1)
         if counts.questions == 0 and counts.answers == 0:
             raise NotFound(f"{name} hasn't asked or answered anything here yet (reputation {shown}).")
         rank = await self.rank_of(guild_id, shown) if counts.reputation is not None else None
-        best = await self.store.best_posts(guild_id, user_id, BEST_POSTS_FETCHED)
+        best = await self.store.best_posts(guild_id, user_id, BEST_POSTS, readable=readable)
         return Profile(guild_id, user_id, shown, rank, counts.questions, counts.answers, counts.accepted, tuple(best))
 
     async def leaderboard(self, guild_id: int, page: int, caller_id: int) -> Leaderboard:

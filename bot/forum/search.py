@@ -175,6 +175,16 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Candidates:
+    """What a search's candidate walk found, in the store's order. `complete` is False when the
+    store's work bound stopped the walk before it had `limit` candidates (matches the member may
+    not see, or that a filter leaves out, took it that far): more may match further back."""
+
+    found: list[Candidate]
+    complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     question_id: int
     post_id: int  # the best-matching post: its snippet is shown and the link jumps to it

@@ -15,15 +15,13 @@ from .errors import BadInput, NotAllowed, NotFound
 from .ports import ForumStore
 from .search import Hit, SearchPage, SearchQuery, parse_query, rank
 from .similar import SHOWN, PendingAsk, SimilarQuestion, key_terms, pick_similar
+from .visibility import Readable
 
 CANDIDATES = 300  # matching posts ranked per search (the newest); see bench/RESULTS.md for the cost
 FILTERED = 500  # questions listed by a search of filters alone (newest first)
 PER_PAGE = 5
 SIMILAR_CANDIDATES = 200
 DRAFT_TTL = timedelta(hours=1)
-
-Visible = Callable[[int], bool]  # whether the member may read a channel (by id)
-
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -36,15 +34,16 @@ class SearchService:
 
     # ----- /search ------------------------------------------------------------------------------
     async def search(
-        self, guild_id: int, text: str, *, page: int, available_tags: Sequence[str] | None, may_see: Visible
+        self, guild_id: int, text: str, *, page: int, available_tags: Sequence[str] | None, readable: Readable
     ) -> SearchPage:
         query = parse_query(text)
         query = replace(query, tags=tuple(canonical_tag(t, available_tags) for t in query.tags))
         limit = CANDIDATES if query.has_text else FILTERED
-        candidates = await self.store.search_candidates(guild_id, query, limit)
-        capped = len(candidates) >= limit
-        # Hidden channels are dropped before paging, so page counts never reveal them.
-        hits = [h for h in _hits(query, candidates) if may_see(h.channel_id)]
+        # Hidden channels are filtered in the store's query, before the limit and the paging, so a
+        # page, its count and the candidates ranked are all of what the member may read.
+        walk = await self.store.search_candidates(guild_id, query, limit, readable=readable)
+        capped = len(walk.found) >= limit or not walk.complete
+        hits = _hits(query, walk.found)
         pages = max(1, math.ceil(len(hits) / PER_PAGE))
         page = min(max(page, 0), pages - 1)
         shown = hits[page * PER_PAGE : (page + 1) * PER_PAGE]
@@ -55,17 +54,20 @@ class SearchService:
         return SearchPage(query, results, page, pages, len(hits), capped, notes)
 
     # ----- similar questions while asking -------------------------------------------------------
-    async def similar_questions(self, guild_id: int, draft: Draft, may_see: Visible) -> list[SimilarQuestion]:
-        """The few existing questions closest to a new one (none when nothing is close enough)."""
+    async def similar_questions(self, guild_id: int, draft: Draft, readable: Readable) -> list[SimilarQuestion]:
+        """The few existing questions closest to a new one (none when nothing is close enough), among
+        those the asker may read."""
         title_terms, body_terms = key_terms(draft.title, draft.body)
         if not title_terms:
             return []
         # Questions with every title word first (precise and cheap), then any of the title and body
         # words when that found too few; pick_similar decides what is close enough.
-        found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, every=True)
+        found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, readable=readable,
+                                                    every=True)  # fmt: skip
         if len({c.question_id for c in found}) < SHOWN:
-            found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES)
-        return pick_similar(title_terms, [c for c in found if may_see(c.channel_id)])
+            found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES,
+                                                         readable=readable)  # fmt: skip
+        return pick_similar(title_terms, found)
 
     async def hold_draft(self, guild_id: int, user_id: int, draft: Draft) -> PendingAsk:
         now = self.clock()

@@ -123,10 +123,36 @@ class ForumService:
     async def thread_created(self, thread: ThreadInfo) -> bool:
         """A thread appeared; in a watched channel it is a question. Its starter arrives separately."""
         async with self._in_order(thread.id):
+            if thread.private:
+                await self._forget_private(thread.id)
+                return False
             return await self._add_question(thread)
 
+    async def private_thread_seen(self, thread_id: int) -> bool:
+        """Discord shows the thread as private: it is no question, and one stored by a version that
+        did not know so is removed with everything in it. True if one was."""
+        async with self._in_order(thread_id):
+            return await self._forget_private(thread_id)
+
+    async def channels_to_check(self, guild_id: int) -> list[int]:
+        """Channels holding questions stored before thread types were recorded (migration 0008)."""
+        return await self.store.channels_of_unknown_thread_type(guild_id)
+
+    async def thread_types_listed(self, guild_id: int, channel_id: int, private_ids: set[int], public_type: int) -> int:
+        """Discord listed every private thread of the channel (active and archived): questions among
+        them are removed, the channel's other questions of unknown type are public threads. Returns
+        how many questions were removed."""
+        removed = await self.store.remove_questions(sorted(private_ids), self.clock())
+        await self.store.record_thread_type(guild_id, channel_id, public_type)
+        return removed
+
+    async def _forget_private(self, thread_id: int) -> bool:
+        if await self.store.get_question(thread_id) is None:
+            return False
+        return await self.store.remove_questions([thread_id], self.clock()) > 0
+
     async def _add_question(self, thread: ThreadInfo) -> bool:
-        if not self.is_watched(thread.guild_id, thread.parent_id) or thread.owner_id is None:
+        if not self.is_watched(thread.guild_id, thread.parent_id) or thread.owner_id is None or thread.private:
             return False
         question = Question(
             id=thread.id,
@@ -136,6 +162,7 @@ class ForumService:
             author_id=thread.owner_id,
             created_at=thread.created_at,
             tags=thread.tags,
+            thread_type=thread.thread_type,
         )
         return await self.store.add_question(question, None)
 
@@ -147,6 +174,9 @@ class ForumService:
             return await self._add_post(message, thread)
 
     async def _add_post(self, message: MessageInfo, thread: ThreadInfo) -> bool:
+        if thread.private:
+            await self._forget_private(thread.id)
+            return False
         question = await self.store.get_question(thread.id)
         if question is None:
             # The thread's own event was missed (the bot was down), or the thread is one /ask made,
@@ -181,6 +211,9 @@ class ForumService:
         if thread is None or not rules.counts_as_post(message):
             return False
         async with self._in_order(thread.id):
+            if thread.private:
+                await self._forget_private(thread.id)
+                return False
             if await self.store.get_post(message.id) is None:
                 # Its creation was missed (the bot was down): the edit carries the whole message.
                 return await self._add_post(message, thread)

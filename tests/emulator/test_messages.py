@@ -3,6 +3,9 @@
 import discord
 import pytest
 
+from emulator import permissions as P
+from emulator.httputil import DiscordError
+
 
 async def test_forum_post_arrives_as_thread_and_message(emu, harness):
     w = emu.world
@@ -142,3 +145,46 @@ async def test_bot_creates_forum_post_and_text_thread(emu, harness):
     assert archived == []
     assert emu.spec_violations == [] and emu.unhandled == []
     harness.assert_alive()
+
+
+async def test_private_threads_are_seen_by_their_members_and_listed_apart(emu, harness):
+    w = emu.world
+    bob, carol, dave = (w.members[n].id for n in ("bob", "carol", "dave"))
+    private = await emu.create_private_thread(bob, w.text_channel_id, "Between us", members=[carol])
+    tid = int(private["id"])
+    (t,), = await harness.wait_event("thread_create")
+    assert t.id == tid and t.is_private() and t.type is discord.ChannelType.private_thread
+    # No "started a thread" notice in the channel: its readers need not know about the thread.
+    assert not any(m["type"] == 18 for m in w.messages[w.text_channel_id].values())
+    await emu.post_message(carol, tid, "members only")
+    with pytest.raises(DiscordError) as refused:  # not a member, no Manage Threads: Missing Access
+        await emu.post_message(dave, tid, "let me in")
+    assert refused.value.code == 50001
+    with pytest.raises(DiscordError) as refused:
+        await emu.create_private_thread(bob, w.forum_channel_id, "Forums have none")
+    assert refused.value.status == 400
+
+    text = harness.client.get_channel(w.text_channel_id)
+    await emu.archive_thread(tid)
+    assert [x.id async for x in text.archived_threads()] == []  # the public listing leaves it out
+    assert [x.id async for x in text.archived_threads(private=True)] == [tid]
+    assert [x.id async for x in text.archived_threads(private=True, joined=True)] == []  # the bot is no member
+    assert [x.id for x in await text.guild.active_threads()] == []
+    assert emu.spec_violations == [] and emu.unhandled == []
+    harness.assert_alive()
+
+
+
+async def test_a_private_thread_is_not_shown_to_a_bot_that_cannot_see_it(emu, harness):
+    w = emu.world
+    bob = w.members["bob"].id
+    w.set_role_permissions(w.bot_role_id, P.BOT_ROLE_DEFAULT & ~P.MANAGE_THREADS)
+    private = await emu.create_private_thread(bob, w.text_channel_id, "Not for bots")
+    await emu.post_message(bob, int(private["id"]), "quiet")
+    await emu.post_message(bob, w.text_channel_id, "in the open")
+    (m,), = await harness.wait_event("message")
+    assert m.content == "in the open" and not [e for e, _ in harness.events if e == "thread_create"]
+    await emu.join_thread(w.bot_user_id, int(private["id"]))  # added by a member: now it sees the thread
+    await emu.post_message(bob, int(private["id"]), "hello bot")
+    (m,), = (await harness.wait_event("message", 2))[1:]
+    assert m.content == "hello bot"
