@@ -23,12 +23,8 @@ POST_VOTES = "SELECT voter_id, value FROM votes WHERE post_id = ? AND value != 0
 
 # -- recount: rebuild every counter from the votes and compare
 
-ALL_STANDING_VOTES = """
-SELECT v.post_id, v.voter_id, v.value, p.kind, p.author_id, p.guild_id, p.question_id, q.starter_id,
-       p.deleted_at IS NOT NULL OR q.deleted_at IS NOT NULL AS gone
-FROM votes v JOIN posts p ON p.id = v.post_id JOIN questions q ON q.id = p.question_id
-WHERE v.value != 0
-"""
+# Scores count every standing vote, a deleted post's too (reputation is replayed: reputation_queries).
+ALL_STANDING_VOTES = "SELECT post_id, value FROM votes WHERE value != 0"
 ALL_POST_SCORES = "SELECT id, score FROM posts"
 ALL_QUESTION_SCORES = "SELECT id, score, starter_id FROM questions"
 ALL_REPUTATIONS = "SELECT guild_id, user_id, reputation FROM members"

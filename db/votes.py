@@ -114,7 +114,7 @@ def recount(conn: sqlite3.Connection, fix: bool, progress: RecountProgress | Non
     progress = progress or RecountProgress()
     post_scores: dict[int, int] = defaultdict(int)
     votes = 0
-    for post_id, _voter_id, value, *_ in conn.execute(vq.ALL_STANDING_VOTES):
+    for post_id, value in conn.execute(vq.ALL_STANDING_VOTES):
         votes += 1
         if votes % RecountProgress.EVERY == 0:
             progress.rows = votes
