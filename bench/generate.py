@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from bot.forum.models import PostKind
-from bot.forum.voting import START_REP, acceptance_effect, vote_effect
+from bot.forum.voting import START_REP, acceptance_effect, floored, vote_effect
 from db.connection import open_writer
 from db.migrate import migrate
 
@@ -135,7 +135,7 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 7) -> dict:
         tags = sorted(set(rng.choices(TAGS[:-1], weights=tag_weights[:-1], k=rng.choice((0, 1, 1, 2, 2, 3)))))
         n_answers = BIG_ANSWERS if qi in big else min(150, int(rng.expovariate(1 / mean_answers)))
         question_rows.append([qid, GUILD_ID, CHANNEL_ID, text.title(), author, qid, "open", None, None,
-                              json.dumps(tags), 0, created, created, None, None])  # fmt: skip
+                              json.dumps(tags), 0, created, created, None, None, None])  # fmt: skip
         post_rows.append([qid, qid, GUILD_ID, "question", None, None, author, text.body(70), "[]", 0, created])
         answer_ids = []
         t = created
@@ -154,6 +154,7 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 7) -> dict:
         if answer_ids and rng.random() < 0.4:
             accepted = rng.choice(answer_ids)
             question_rows[-1][7], question_rows[-1][14] = accepted, author
+            question_rows[-1][15] = START_MS + SPAN_MS  # with the votes; after them in the replay order
         if len(post_rows) >= 50_000:
             _flush(conn, question_rows, post_rows)
     _flush(conn, question_rows, post_rows)
@@ -172,14 +173,15 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 7) -> dict:
         if k == 0:
             continue
         voters = [v for v in rng.sample(member_ids, k + 1) if v != author][:k]  # never one's own post
+        voters.sort()  # cast at the same moment: replayed by (post id, voter id)
         score = 0
         for voter in voters:
             value = 1 if rng.random() < 0.85 else -1
             batch.append((pid, voter, GUILD_ID, value, START_MS + SPAN_MS))  # cast long ago: no daily cap
             score += value
             to_author, to_voter = vote_effect(PostKind(kind), value)
-            reputation[author] += to_author
-            reputation[voter] += to_voter
+            reputation[author] = floored(reputation[author], to_author)
+            reputation[voter] = floored(reputation[voter], to_voter)
         n_votes += k
         score_updates.append((score, pid))
         if len(batch) >= 200_000:
@@ -188,14 +190,15 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 7) -> dict:
     conn.executemany(INSERT_VOTE, batch)
     conn.executemany("UPDATE posts SET score = ? WHERE id = ?", score_updates)
     conn.execute("UPDATE questions SET score = (SELECT score FROM posts WHERE posts.id = questions.starter_id)")
-    for answer_author, accepter in conn.execute(
-        "SELECT p.author_id, q.accepted_by FROM questions q JOIN posts p ON p.id = q.accepted_answer_id"
+    for answer_author, accepter, asker in conn.execute(
+        "SELECT p.author_id, q.accepted_by, q.author_id FROM questions q JOIN posts p ON p.id = q.accepted_answer_id"
+        " ORDER BY q.id"
     ).fetchall():
-        for member, change in acceptance_effect(answer_author, accepter).items():
-            reputation[member] += change
+        for member, change in acceptance_effect(answer_author, accepter, asker).items():
+            reputation[member] = floored(reputation[member], change)
     conn.executemany(
-        "INSERT INTO members (guild_id, user_id, reputation) VALUES (?, ?, ?)",
-        [(GUILD_ID, m, r) for m, r in reputation.items()],
+        "INSERT INTO members (guild_id, user_id, reputation, rep_at) VALUES (?, ?, ?, ?)",
+        [(GUILD_ID, m, r, START_MS + SPAN_MS) for m, r in reputation.items()],
     )
     conn.execute("COMMIT")
     counts = {
@@ -214,8 +217,8 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 7) -> dict:
 def _flush(conn: sqlite3.Connection, question_rows: list, post_rows: list) -> None:
     conn.executemany(
         "INSERT INTO questions (id, guild_id, channel_id, title, author_id, starter_id, status, accepted_answer_id,"
-        " duplicate_of, tags, score, created_at, updated_at, deleted_at, accepted_by, thread_type)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 11)",  # public threads, as the bot records them
+        " duplicate_of, tags, score, created_at, updated_at, deleted_at, accepted_by, accepted_at, thread_type)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 11)",  # public threads, as the bot records them
         question_rows,
     )
     # Through the FTS triggers, as the bot inserts them.

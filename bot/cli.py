@@ -36,7 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     catchup.add_argument(
         "--days", type=_days, help="read archived threads this many days back instead of since the last catch-up"
     )
-    recount = commands.add_parser("recount", help="rebuild scores and reputation from the votes and report differences")
+    recount = commands.add_parser(
+        "recount",
+        help="rebuild scores from the votes, and reputation by replaying votes and acceptances in time order "
+        "(never below 1 at any moment), and report differences",
+    )
     recount.add_argument("--fix", action="store_true", help="write the recounted values where they differ")
     commands.add_parser("demo", help="play a scripted forum thread through the bundled emulator; no token needed")
     return parser

@@ -92,7 +92,7 @@ async def play(emulator: Emulator, settings: Settings) -> None:
         await emulator.add_reaction(member[voter], thread_id, answers[author], emoji)
         say(f"{voter} reacts {emoji} on {author}'s answer")
     await until(lambda: _score(service, answers["carol"]), 2)
-    say("mod pins carol's answer: it becomes the accepted answer")
+    say("mod pins carol's answer: it becomes the accepted answer (+15 to carol; a moderator accepting earns nothing)")
     await emulator.pin(member["mod"], thread_id, answers["carol"])
     await until(lambda: _accepted(service, thread_id, answers["carol"], by=member["mod"]), 1)
 

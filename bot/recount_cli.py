@@ -2,9 +2,11 @@
 them with the maintained counters. No Discord connection: only the store is opened.
 
 Scores and reputation are counters updated in each vote's transaction (DESIGN §3); this is the
-check that they still agree with the votes. Exit 0 when they do (or were repaired with --fix), 1
-when differences were found and left alone. The recount runs in one transaction of the store's
-writer, so a bot running on the same database only waits for it; --fix repairs in that transaction.
+check that they still agree with the votes. Reputation never goes below 1 at any moment, so it is
+recounted by replaying each member's votes and acceptances in time order (bot/forum/voting.py).
+Exit 0 when they agree (or were repaired with --fix), 1 when differences were found and left alone.
+The recount runs in one transaction of the store's writer, so a bot running on the same database only
+waits for it; --fix repairs in that transaction.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ class ProgressDisplay:
         self.shown = False
 
     def show(self, progress: RecountProgress, elapsed: float) -> None:
-        what = "votes read" if progress.phase == "votes" else "counters compared"
+        what = {"votes": "votes read", "reputation": "votes and acceptances replayed"}.get(
+            progress.phase, "counters compared"
+        )
         line = f"recount: {progress.phase}… {progress.rows:,} {what} ({elapsed:.0f} s)"
         self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
         self.stream.flush()

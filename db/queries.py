@@ -181,3 +181,4 @@ FROM audit_log WHERE guild_id = ? AND actor_id = ? ORDER BY id DESC LIMIT ? OFFS
 
 GET_META = "SELECT value FROM meta WHERE key = ?"
 SET_META = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+DELETE_META = "DELETE FROM meta WHERE key = ?"

@@ -43,6 +43,7 @@ from .votes import (
 from .writer import Writer
 
 SETUP_ACTION = "setup"
+REPLAY_REPUTATION = "replay_reputation"  # meta key set by migration 0009
 
 
 class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
@@ -265,6 +266,7 @@ async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
     write_conn = await open_writer(path)
     try:
         await migrate(write_conn)
+        replay_pending = bool(await write_conn.execute_fetchall(q.GET_META, (REPLAY_REPUTATION,)))
     finally:
         await write_conn.close()
     opened: list[aiosqlite.Connection] = []
@@ -277,7 +279,10 @@ async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
         for conn in opened:
             await conn.close()
         raise
-    return SqliteStore(path, writer, opened)
+    store = SqliteStore(path, writer, opened)
+    if replay_pending:
+        await writer.run_long(_replay_reputation_once, RecountProgress())
+    return store
 
 
 def _describe(s: GuildSettings) -> str:
@@ -289,6 +294,13 @@ def _describe(s: GuildSettings) -> str:
 
 
 # -- write operations: run on the writer connection's thread, inside the writer's savepoint
+
+
+def _replay_reputation_once(conn: sqlite3.Connection, progress: RecountProgress) -> None:
+    """Migration 0009 changed the reputation rules (a running floor, who an acceptance pays): replay
+    every member's reputation under them once, in the same transaction that clears the request."""
+    recount(conn, fix=True, progress=progress)
+    conn.execute(q.DELETE_META, (REPLAY_REPUTATION,))
 
 
 def _changes(sql: str, params: tuple, conn: sqlite3.Connection) -> bool:

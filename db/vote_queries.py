@@ -16,10 +16,6 @@ VOTES_CAST_SINCE = "SELECT count(*) FROM votes WHERE guild_id = ? AND voter_id =
 
 ADD_POST_SCORE = "UPDATE posts SET score = score + ? WHERE id = ?"
 ADD_QUESTION_SCORE = "UPDATE questions SET score = score + ? WHERE id = ? AND starter_id = ?"
-ADD_REPUTATION = """
-INSERT INTO members (guild_id, user_id, reputation) VALUES (?1, ?2, 1 + ?3)
-ON CONFLICT (guild_id, user_id) DO UPDATE SET reputation = reputation + ?3
-"""
 # Every member who posted is a member of the forum, with the starting reputation.
 ENSURE_MEMBER = "INSERT INTO members (guild_id, user_id) VALUES (?, ?) ON CONFLICT (guild_id, user_id) DO NOTHING"
 
@@ -28,31 +24,21 @@ POST_VOTES = "SELECT voter_id, value FROM votes WHERE post_id = ? AND value != 0
 
 # -- recount: rebuild every counter from the votes and compare
 
-ALL_STANDING_VOTES = """
-SELECT v.post_id, v.voter_id, v.value, p.kind, p.author_id, p.guild_id, p.question_id, q.starter_id,
-       p.deleted_at IS NOT NULL OR q.deleted_at IS NOT NULL AS gone
-FROM votes v JOIN posts p ON p.id = v.post_id JOIN questions q ON q.id = p.question_id
-WHERE v.value != 0
-"""
-ALL_ACCEPTANCES = """
-SELECT q.guild_id, p.author_id, q.accepted_by
-FROM questions q JOIN posts p ON p.id = q.accepted_answer_id
-WHERE q.deleted_at IS NULL AND p.deleted_at IS NULL
-"""
+# Scores count every standing vote, a deleted post's too (reputation is replayed: reputation_queries).
+ALL_STANDING_VOTES = "SELECT post_id, value FROM votes WHERE value != 0"
 ALL_POST_SCORES = "SELECT id, score FROM posts"
 ALL_QUESTION_SCORES = "SELECT id, score, starter_id FROM questions"
 ALL_REPUTATIONS = "SELECT guild_id, user_id, reputation FROM members"
 SET_POST_SCORE = "UPDATE posts SET score = ? WHERE id = ?"
 SET_QUESTION_SCORE = "UPDATE questions SET score = ? WHERE id = ?"
-SET_REPUTATION = """
-INSERT INTO members (guild_id, user_id, reputation) VALUES (?1, ?2, ?3)
-ON CONFLICT (guild_id, user_id) DO UPDATE SET reputation = ?3
-"""
 
 # -- acceptance
 
-GET_ACCEPTANCE = "SELECT guild_id, accepted_answer_id, accepted_by FROM questions WHERE id = ?"
-SET_ACCEPTANCE = "UPDATE questions SET accepted_answer_id = ?, accepted_by = ?, updated_at = ? WHERE id = ?"
+GET_ACCEPTANCE = "SELECT guild_id, accepted_answer_id, accepted_by, author_id, deleted_at FROM questions WHERE id = ?"
+SET_ACCEPTANCE = """
+UPDATE questions SET accepted_answer_id = ?1, accepted_by = ?2, accepted_at = iif(?1 IS NULL, NULL, ?3), updated_at = ?3
+WHERE id = ?4
+"""
 QUESTION_ACCEPTING = "SELECT id FROM questions WHERE accepted_answer_id = ?"
 ANSWER_AUTHOR = "SELECT author_id, deleted_at FROM posts WHERE id = ?"
 

@@ -9,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.forum.models import PostKind
-from bot.forum.voting import START_REP, VoteOutcome, VoteResult, VoteVia, acceptance_effect, vote_effect
+from bot.forum.voting import START_REP, VoteOutcome, VoteResult, VoteVia, vote_effect
 
 from . import vote_queries as vq
+from .reputation import contribution_changed, fix_reputations, recount_reputations, replay_member
 
 
 def apply_vote(
@@ -57,8 +58,8 @@ def apply_vote(
     conn.execute(vq.ADD_POST_SCORE, (delta, post_id))
     conn.execute(vq.ADD_QUESTION_SCORE, (delta, question_id, post_id))
     (author_old, voter_old), (author_new, voter_new) = vote_effect(kind, previous), vote_effect(kind, value)
-    _add_reputation(conn, guild_id, author_id, author_new - author_old)
-    _add_reputation(conn, guild_id, voter_id, voter_new - voter_old)
+    contribution_changed(conn, guild_id, author_id, author_old, author_new, at)
+    contribution_changed(conn, guild_id, voter_id, voter_old, voter_new, at)
     if via is VoteVia.COMMAND:
         owed = _owe_for_command(conn, post_id, voter_id, previous, was)
         return VoteOutcome(VoteResult.CAST, previous, value, question_id, was, owed)
@@ -85,20 +86,18 @@ def settle_unreaction(post_id: int, voter_id: int, conn: sqlite3.Connection) -> 
 
 
 def take_back_votes(conn: sqlite3.Connection, post_id: int, kind: PostKind, author_id: int, guild_id: int) -> None:
-    """A post was deleted: its votes stop counting for everyone's reputation (they stay stored)."""
+    """A post was deleted (call after marking it): its votes stop counting for everyone's reputation
+    (they stay stored), so whoever they counted for is replayed."""
+    affected: set[int] = set()
     for voter_id, value in conn.execute(vq.POST_VOTES, (post_id,)).fetchall():
         author_change, voter_change = vote_effect(kind, value)
-        _add_reputation(conn, guild_id, author_id, -author_change)
-        _add_reputation(conn, guild_id, voter_id, -voter_change)
+        affected.update(user for user, change in ((author_id, author_change), (voter_id, voter_change)) if change)
+    for user_id in sorted(affected):
+        replay_member(conn, guild_id, user_id)
 
 
 def ensure_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> None:
     conn.execute(vq.ENSURE_MEMBER, (guild_id, user_id))
-
-
-def _add_reputation(conn: sqlite3.Connection, guild_id: int, user_id: int, change: int) -> None:
-    if change:
-        conn.execute(vq.ADD_REPUTATION, (guild_id, user_id, change))
 
 
 @dataclass
@@ -128,27 +127,19 @@ class RecountProgress:
 
 
 def recount(conn: sqlite3.Connection, fix: bool, progress: RecountProgress | None = None) -> Recount:
-    """Rebuild every score and reputation from the votes (and acceptances) and compare with the
-    maintained counters; with `fix`, write the recounted values."""
+    """Rebuild every score from the votes and every reputation by replaying the votes and
+    acceptances in time order (db/reputation.py), and compare with the maintained counters; with
+    `fix`, write the recounted values."""
     progress = progress or RecountProgress()
     post_scores: dict[int, int] = defaultdict(int)
-    reputation: dict[tuple[int, int], int] = defaultdict(int)
     votes = 0
-    for post_id, voter_id, value, kind, author_id, guild_id, _question_id, _starter, gone in conn.execute(
-        vq.ALL_STANDING_VOTES
-    ):
+    for post_id, value in conn.execute(vq.ALL_STANDING_VOTES):
         votes += 1
         if votes % RecountProgress.EVERY == 0:
             progress.rows = votes
         post_scores[post_id] += value
-        if gone:
-            continue
-        author_change, voter_change = vote_effect(PostKind(kind), value)
-        reputation[(guild_id, author_id)] += author_change
-        reputation[(guild_id, voter_id)] += voter_change
-    for guild_id, answer_author, accepter in conn.execute(vq.ALL_ACCEPTANCES):
-        for user_id, change in acceptance_effect(answer_author, accepter).items():
-            reputation[(guild_id, user_id)] += change
+    progress.phase, progress.rows = "reputation", 0
+    reputation = recount_reputations(conn, progress, RecountProgress.EVERY)
 
     found = Recount(votes=votes)
     progress.phase, progress.rows = "counters", 0
@@ -164,7 +155,7 @@ def recount(conn: sqlite3.Connection, fix: bool, progress: RecountProgress | Non
     stored_rep = {(g, u): r for g, u, r in conn.execute(vq.ALL_REPUTATIONS).fetchall()}
     for key in stored_rep.keys() | reputation.keys():
         found.checked += 1
-        expected = START_REP + reputation.get(key, 0)
+        expected = reputation.get(key, (START_REP, 0))[0]
         if stored_rep.get(key, START_REP) != expected:
             found.members[key] = (stored_rep.get(key, START_REP), expected)
     progress.rows = found.checked
@@ -172,5 +163,6 @@ def recount(conn: sqlite3.Connection, fix: bool, progress: RecountProgress | Non
         progress.phase = "fixing"
         conn.executemany(vq.SET_POST_SCORE, [(new, pid) for pid, (_, new) in found.posts.items()])
         conn.executemany(vq.SET_QUESTION_SCORE, [(new, qid) for qid, (_, new) in found.questions.items()])
-        conn.executemany(vq.SET_REPUTATION, [(g, u, new) for (g, u), (_, new) in found.members.items()])
+        fix_reputations(conn, [(g, u, new, reputation.get((g, u), (START_REP, 0))[1])
+                               for (g, u), (_, new) in found.members.items()])  # fmt: skip
     return found

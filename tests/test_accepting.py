@@ -43,7 +43,7 @@ async def test_a_moderators_pin_accepts_and_a_second_pin_moves_it(emulator, quor
     question = await accepted(quorum, tid, first)
     await eventually(lambda: _accepted_by(quorum, tid, ids["mod"]))
     rep = await reputations(quorum, emulator)
-    assert rep[ids["carol"]] == 16 and rep[ids["mod"]] == 3
+    assert rep[ids["carol"]] == 16 and rep[ids["mod"]] == 1  # a moderator accepting earns nothing
     solved = emulator.tag_id("Solved")
     await emulator.wait_for(lambda: str(solved) in emulator.world.channel(tid)["applied_tags"])
 
@@ -52,7 +52,7 @@ async def test_a_moderators_pin_accepts_and_a_second_pin_moves_it(emulator, quor
     # The bot takes the first answer down, so Discord shows one accepted answer.
     await emulator.wait_for(lambda: emulator.world.pinned_ids(tid) == [second])
     rep = await reputations(quorum, emulator)
-    assert rep[ids["carol"]] == 1 and rep[ids["dave"]] == 16 and rep[ids["mod"]] == 3
+    assert rep[ids["carol"]] == 1 and rep[ids["dave"]] == 16 and rep[ids["mod"]] == 1
     assert question.accepted_by == ids["mod"]
 
     await emulator.unpin(ids["mod"], tid, second)
@@ -66,6 +66,39 @@ async def test_a_moderators_pin_accepts_and_a_second_pin_moves_it(emulator, quor
     assert ("unpin", first) in actions[:4]
     members = [a for a in actions if a[0] != "unpin"]
     assert members[:3] == [("unaccept", second), ("accept", second), ("accept", first)]
+    assert (await quorum.store.recount()).differences == 0
+
+
+async def test_only_the_asker_earns_for_accepting(emulator, quorum):
+    """As on Stack Exchange: +15 to the accepted answer's author, +2 to the asker when the asker
+    accepts; a moderator's pin on someone else's question, or accepting one's own answer, earns the
+    accepter nothing. Across a restart, and a recount agrees."""
+    ids, tid, (first, second) = await thread_with_answers(emulator, quorum)
+    guild = emulator.world.guild_id
+    await emulator.pin(ids["mod"], tid, first)
+    await eventually(lambda: _accepted_by(quorum, tid, ids["mod"]))
+    rep = await quorum.store.reputations(guild)
+    assert rep[ids["carol"]] == 16 and rep.get(ids["mod"], 1) == 1
+
+    link = f"https://discord.com/channels/{guild}/{tid}/{second}"
+    await _final(emulator, await emulator.invoke_slash(ids["bob"], tid, "accept", {"message": link}))
+    await eventually(lambda: _accepted_by(quorum, tid, ids["bob"]))
+    expected = {ids["carol"]: 1, ids["dave"]: 16, ids["bob"]: 1 + 2, ids["mod"]: 1}
+    rep = await reputations(quorum, emulator)
+    assert {member: rep[member] for member in expected} == expected
+
+    await quorum.restart()
+    rep = await reputations(quorum, emulator)
+    assert {member: rep[member] for member in expected} == expected
+    assert (await quorum.store.recount()).differences == 0
+
+    own = int((await emulator.post_message(ids["bob"], tid, "Found it myself."))["id"])
+    await eventually(lambda: quorum.store.get_post(own))
+    link = f"https://discord.com/channels/{guild}/{tid}/{own}"
+    await _final(emulator, await emulator.invoke_slash(ids["bob"], tid, "accept", {"message": link}))
+    await accepted(quorum, tid, own)
+    rep = await reputations(quorum, emulator)
+    assert (rep[ids["bob"]], rep[ids["dave"]]) == (1, 1), "a self-accepted answer earns nothing"
     assert (await quorum.store.recount()).differences == 0
 
 

@@ -34,8 +34,10 @@ def test_demo_runs_without_a_token_and_prints_the_thread(tmp_path):
     assert "Q: How do I keep my bot's data when it restarts?" in out
     assert "Answers and Replies (2)" in out
     assert "• carol (score +2) ✔ accepted" in out and "• dave (score -1)" in out
-    # 1 + two upvotes (+20) + accepted (+15) - 1 for downvoting an answer; mod accepted (+2).
-    assert "Reputation: carol 35, mod 3, bob 1, dave 1" in out
+    # 1 + two upvotes (+20) - 1 for downvoting an answer + accepted (+15); the moderator who accepted
+    # earns nothing (only the asker would); dave's -2 leaves him at 1.
+    assert "Reputation: carol 35, bob 1, dave 1" in out
+    assert "a moderator accepting earns nothing" in out
     # bob's reply to carol's answer and the replies to that reply all nest under carol's answer.
     carol_answer = out.index("• carol")
     dave_answer = out.index("• dave")

@@ -46,8 +46,8 @@ async def forum_scene(emulator, quorum) -> dict[str, int]:
     """Two questions, answers, a reply, votes, an accepted answer and a deleted answer.
 
     Reputation by hand: carol +10 +10 (A1 upvoted twice) +10 (her question Q2 upvoted) -1 (she
-    downvoted an answer) +15 (A1 accepted) = 45; bob -2 (A3 downvoted) = -1, shown as 1; mod +2 for
-    accepting; dave 1."""
+    downvoted an answer) +15 (A1 accepted) = 45; bob -2 (A3 downvoted) stays at 1 (never below 1);
+    mod earns nothing for accepting an answer on someone else's question; dave 1."""
     world = emulator.world
     await setup_forum(emulator, moderator_role=world.moderator_role_id)
     bob, carol, dave, mod = (member(emulator, n) for n in ("bob", "carol", "dave", "mod"))
@@ -73,7 +73,7 @@ async def forum_scene(emulator, quorum) -> dict[str, int]:
 
     async def settled():
         reputation = await quorum.store.reputations(world.guild_id)
-        return reputation.get(carol) == 45 and reputation.get(mod) == 3
+        return reputation.get(carol) == 45 and mod not in reputation
 
     await eventually(settled)
     return {"q1": q1, "q2": q2, "a1": a1, "a2": a2, "a3": a3, "a4": a4}
@@ -84,7 +84,7 @@ async def test_profile_counts_reputation_and_best_posts(emulator, quorum):
     ids = await forum_scene(emulator, quorum)
     reputation = await quorum.store.reputations(world.guild_id)
     carol, bob = member(emulator, "carol"), member(emulator, "bob")
-    assert (reputation[carol], reputation[bob], reputation[member(emulator, "dave")]) == (45, -1, 1)
+    assert (reputation[carol], reputation[bob], reputation[member(emulator, "dave")]) == (45, 1, 1)
 
     response = await run(emulator, "dave", world.text_channel_id, "profile", member=carol)
     assert response["type"] == 4 and response["data"]["flags"] & EPHEMERAL
@@ -101,11 +101,11 @@ async def test_profile_counts_reputation_and_best_posts(emulator, quorum):
         f"`+1` Q · [Where is the (log) file?]({link}/{ids['q2']}/{ids['q2']})"
     )
 
-    # Without an argument, your own; a stored -1 is shown as 1, tied with dave behind carol and mod.
+    # Without an argument, your own; never below 1, tied with dave behind carol.
     mine = await run(emulator, "bob", world.text_channel_id, "profile", public=True)
     assert not mine["data"].get("flags", 0) & EPHEMERAL
     embed = mine["data"]["embeds"][0]
-    assert embed["description"] == f"<@{bob}> · **1** reputation · rank **#3**"
+    assert embed["description"] == f"<@{bob}> · **1** reputation · rank **#2**"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert (fields["Questions"], fields["Answers"], fields["Accepted answers"]) == ("1", "1", "0")
     assert fields["Best posts"].splitlines()[0].startswith("`+0` Q · [How do votes work?]")
@@ -126,14 +126,14 @@ async def test_top_orders_by_reputation_and_shows_your_rank(emulator, quorum):
     response = await run(emulator, "dave", world.text_channel_id, "top")
     assert response["data"]["flags"] & EPHEMERAL and response["data"]["allowed_mentions"] == {"parse": []}
     embed = response["data"]["embeds"][0]
-    # Ties share a rank; among them, the lower stored reputation (bob's -1) comes last.
+    # Ties share a rank (in member id order); the moderator earned nothing for accepting: not on the board.
+    assert mod not in (bob, dave) and bob < dave
     assert embed["description"].splitlines() == [
         f"**#1** <@{carol}> · 45",
-        f"**#2** <@{mod}> · 3",
-        f"**#3** <@{dave}> · 1 ← you",
-        f"**#3** <@{bob}> · 1",
+        f"**#2** <@{bob}> · 1",
+        f"**#2** <@{dave}> · 1 ← you",
     ]
-    assert embed["footer"]["text"] == "page 1 · Your rank: #3 with 1 reputation"
+    assert embed["footer"]["text"] == "page 1 · Your rank: #2 with 1 reputation"
     assert not response["data"].get("components"), "one page, no buttons"
 
     # Alice never posted nor was voted on: she is not on the board.

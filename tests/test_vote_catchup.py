@@ -118,9 +118,10 @@ async def test_votes_changed_while_stopped_are_caught_up(emulator, quorum):
     assert votes == discord_votes(emulator, tid) == {aid: {ids["dave"]: 1, alice: 1, ids["erin"]: -1},
                                                     tid: {ids["gina"]: 1}}  # fmt: skip
     assert (scores[aid], scores[tid], question_score) == (1, 1, 1)
-    # carol: +10 dave, +10 alice, -2 erin; erin paid 1 for downvoting an answer; bob: +10 gina.
+    # carol: +10 dave, +10 alice, -2 erin; erin paid 1 for downvoting an answer (from 1: stays 1);
+    # bob: +10 gina.
     assert reputation[ids["carol"]] == 1 + 10 + 10 - 2
-    assert reputation[ids["erin"]] == 1 - 1
+    assert reputation[ids["erin"]] == 1
     assert reputation[ids["bob"]] == 1 + 10
     assert all(reputation.get(ids[n], 1) == 1 for n in ("mod", "frank", "gina", "dave"))
     assert (await quorum.store.recount()).differences == 0

@@ -46,13 +46,37 @@ async def test_up_switch_and_withdraw(emulator, quorum):
     await score_is(quorum, aid, -1)
     await emulator.wait_for(lambda: ids["dave"] not in emulator.world.reactions[aid].get(UP, []))
     reputations = await rep(quorum, emulator)
-    assert reputations[ids["carol"]] == 1 - 2 and reputations[ids["dave"]] == 1 - 1
+    # The upvote is gone; -2 and -1 (downvoting an answer) from 1: never below 1 at any moment.
+    assert reputations[ids["carol"]] == 1 and reputations[ids["dave"]] == 1
     assert await quorum.store.get_vote(aid, ids["dave"]) == -1, "the bot's removal of 👍 left the downvote"
 
     await emulator.remove_reaction(ids["dave"], tid, aid, DOWN)
     await score_is(quorum, aid, 0)
     reputations = await rep(quorum, emulator)
     assert reputations[ids["carol"]] == 1 and reputations[ids["dave"]] == 1
+
+
+async def test_reputation_never_goes_below_one_at_any_moment(emulator, quorum):
+    """At 1, a downvote leaves carol at 1 and her next upvote takes her to 11 (not 9): the floor acts
+    at every step, and a restart and a recount (replaying the votes in time order) agree."""
+    ids, tid, aid = await thread_with_answer(emulator, quorum)
+    await emulator.add_reaction(ids["dave"], tid, aid, DOWN)
+    await score_is(quorum, aid, -1)
+    reputations = await rep(quorum, emulator)
+    assert reputations[ids["carol"]] == 1 and reputations[ids["dave"]] == 1
+    await emulator.add_reaction(ids["mod"], tid, aid, UP)
+    await score_is(quorum, aid, 0)
+    assert (await rep(quorum, emulator))[ids["carol"]] == 11
+
+    await quorum.restart()
+    assert (await rep(quorum, emulator))[ids["carol"]] == 11
+    assert (await quorum.store.recount()).differences == 0
+    # The downvote taken back: carol is replayed from her votes, the upvote alone: still 11.
+    await emulator.remove_reaction(ids["dave"], tid, aid, DOWN)
+    await score_is(quorum, aid, 1)
+    reputations = await rep(quorum, emulator)
+    assert reputations[ids["carol"]] == 11 and reputations[ids["dave"]] == 1
+    assert (await quorum.store.recount()).differences == 0
 
 
 async def test_a_vote_on_the_question_counts_for_the_asker(emulator, quorum):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.forum.models import PostKind
-from bot.forum.voting import START_REP, vote_effect
+from bot.forum.voting import START_REP, floored, vote_effect
 
 GUILD_ID = 1_100_000_000_000_000_001
 BOT_ID = 1_100_000_000_000_000_002
@@ -125,11 +125,12 @@ def build(path: Path, p: Params) -> list[Vote]:
     kind_of = {pid: kind for pid, _q, kind, _a in posts}
     score: dict[int, int] = {}
     rep: dict[int, int] = {}
-    for v in base:
+    # All cast at the same moment: replayed in the forum's order for a tie, (post id, voter id).
+    for v in sorted(base, key=lambda v: (v.post_id, v.voter_id)):
         score[v.post_id] = score.get(v.post_id, 0) + v.value
-        a, vv = vote_effect(kind_of[v.post_id], v.value)
-        rep[v.author_id] = rep.get(v.author_id, 0) + a
-        rep[v.voter_id] = rep.get(v.voter_id, 0) + vv
+        for member, change in zip((v.author_id, v.voter_id), vote_effect(kind_of[v.post_id], v.value), strict=True):
+            if change:
+                rep[member] = floored(rep.get(member, START_REP), change)
     yesterday = int(time.time() * 1000) - 86_400_000 * 2
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -150,8 +151,8 @@ def build(path: Path, p: Params) -> list[Vote]:
         )  # fmt: skip
         members = {a for _p, _q, _k, a in posts} | rep.keys()
         conn.executemany(
-            "INSERT INTO members (guild_id, user_id, reputation) VALUES (?, ?, ?)",
-            [(GUILD_ID, m, START_REP + rep.get(m, 0)) for m in sorted(members)],
+            "INSERT INTO members (guild_id, user_id, reputation, rep_at) VALUES (?, ?, ?, ?)",
+            [(GUILD_ID, m, rep.get(m, START_REP), yesterday if m in rep else 0) for m in sorted(members)],
         )
         conn.executemany(
             "INSERT INTO votes (post_id, voter_id, guild_id, value, at) VALUES (?, ?, ?, ?, ?)",

@@ -22,8 +22,12 @@ UPSERT = """INSERT INTO votes (post_id, voter_id, guild_id, value, at) VALUES (?
 ON CONFLICT (post_id, voter_id) DO UPDATE SET value = excluded.value, at = excluded.at"""
 POST_SCORE = "UPDATE posts SET score = score + ? WHERE id = ?"
 QUESTION_SCORE = "UPDATE questions SET score = score + ? WHERE id = ? AND starter_id = ?"
-REP = """INSERT INTO members (guild_id, user_id, reputation) VALUES (?1, ?2, 1 + ?3)
-ON CONFLICT (guild_id, user_id) DO UPDATE SET reputation = reputation + ?3"""
+# Reputation never below 1: one floored step for a contribution newer than all the member has. Every
+# vote here is cast at the same `now`, and its order is the order of this loop, so `<=` applies them all
+# (the store replays a member on a same-millisecond tie; the bar does not need that rare case).
+REP = """INSERT INTO members (guild_id, user_id, reputation, rep_at) VALUES (?1, ?2, max(1, 1 + ?3), ?4)
+ON CONFLICT (guild_id, user_id) DO UPDATE SET reputation = max(1, reputation + ?3), rep_at = ?4
+WHERE rep_at <= ?4"""
 
 
 def _effect(kind: str, value: int) -> tuple[int, int]:
@@ -69,9 +73,9 @@ def run(path: Path, votes: list[Vote], per_tx: int = 1000, time_limit: float = 6
             ex(QUESTION_SCORE, (delta, question_id, post_id))
             (a0, v0), (a1, v1) = _effect(kind, previous), _effect(kind, value)
             if a1 - a0:
-                ex(REP, (guild_id, author_id, a1 - a0))
+                ex(REP, (guild_id, author_id, a1 - a0, now))
             if v1 - v0:
-                ex(REP, (guild_id, voter_id, v1 - v0))
+                ex(REP, (guild_id, voter_id, v1 - v0, now))
             cast += 1
         ex("COMMIT")
         done = min(i + per_tx, len(votes))

@@ -131,7 +131,7 @@ class MemberCounts:
     questions: int
     answers: int
     accepted: int  # their answers that are the accepted answer of their question
-    reputation: int | None  # stored (may be below 1); None when the forum never saw the member
+    reputation: int | None  # stored (never below 1 since migration 0009); None when the forum never saw them
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,7 +111,7 @@ class ForumStore(Protocol):
 
     # members
     async def reputations(self, guild_id: int) -> dict[int, int]:
-        """Stored reputation (1 plus what votes gave and took) of every member the guild has seen."""
+        """Stored reputation (never below 1: see bot/forum/voting.py) of every member the guild has seen."""
 
     # member statistics (db/member_stats.py): /profile and /top
     async def member_counts(self, guild_id: int, user_id: int) -> MemberCounts:
