@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from db.integrity import check_integrity
 from tests.test_cli import ROOT, quorum
 
 WRONG_TOKEN = "not-the-emulators-token"
@@ -149,11 +150,17 @@ async def test_a_second_run_on_the_same_database_is_refused_naming_the_first(emu
     assert code == 0, err
 
 
-def damaged_database(tmp_path: Path) -> Path:
-    """A real Quorum database with one page in the middle overwritten, as a failing disk would."""
+def generated_database(tmp_path: Path) -> Path:
+    """A real Quorum database: 100 questions, 4k posts, 2k votes (8 MB)."""
     db = tmp_path / "forum.db"
     subprocess.run([sys.executable, "-m", "bench.generate", "--out", str(db), "--scale", "0.0005"], cwd=ROOT,
                    env=clean_env(), check=True, capture_output=True, timeout=60)  # fmt: skip
+    return db
+
+
+def damaged_database(tmp_path: Path) -> Path:
+    """A real Quorum database with one page in the middle overwritten, as a failing disk would."""
+    db = generated_database(tmp_path)
     with db.open("r+b") as f:
         f.seek(999 * 4096)
         f.write(b"\xaa" * 4096)
@@ -172,3 +179,11 @@ async def test_a_damaged_database_is_refused_at_start_with_what_to_do(tmp_path):
         assert f"The database {db} is damaged" in line and "restore it from a backup" in line, line
         assert "quorum export" in line, line
     assert db.read_bytes() == before, "nothing was written to it"
+
+
+def test_the_start_up_check_is_bounded_in_time_and_quorum_check_is_not(tmp_path):
+    db = generated_database(tmp_path)
+    assert check_integrity(db).complete, "a small forum is checked whole at start-up"
+    assert not check_integrity(db, budget=0.0).complete, "the budget stops it (then the start goes on)"
+    result = quorum("check", cwd=tmp_path, env={"DATABASE_URL": f"sqlite:///{db}"})
+    assert result.returncode == 0 and "is not damaged" in result.stdout, result.stderr
