@@ -154,9 +154,13 @@ def _version() -> str:
 
 
 def _snowflake(value: str) -> int:
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"{value!r} is not a numeric Discord id")
-    return int(value)
+    from bot.forum.errors import BadInput
+    from bot.forum.ids import parse_snowflake
+
+    try:
+        return parse_snowflake(value, what="a numeric Discord id")
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(exc.message.replace("`", "")) from None
 
 
 def _days(value: str) -> float:

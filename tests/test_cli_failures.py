@@ -187,3 +187,12 @@ def test_the_start_up_check_is_bounded_in_time_and_quorum_check_is_not(tmp_path)
     assert not check_integrity(db, budget=0.0).complete, "the budget stops it (then the start goes on)"
     result = quorum("check", cwd=tmp_path, env={"DATABASE_URL": f"sqlite:///{db}"})
     assert result.returncode == 0 and "is not damaged" in result.stdout, result.stderr
+
+
+def test_an_id_beyond_64_bits_in_an_option_is_one_line_and_exit_2(tmp_path):
+    db = tmp_path / "forum.db"
+    db.touch()
+    for guild in ("9" * 30, str(1 << 63), "1" * 5000):
+        result = quorum("export", "--guild", guild, cwd=tmp_path, env={"DATABASE_URL": f"sqlite:///{db}"})
+        assert result.returncode == 2, result.stderr
+        assert "is not a numeric Discord id" in result.stderr and "Traceback" not in result.stderr
