@@ -19,6 +19,7 @@ EPHEMERAL = 64
 BROKE = "Something broke"
 MAX_CONTENT = 4000  # what the README promises: Discord's limit for Nitro members
 MAX_THREAD_NAME = 100  # Discord's limit
+MAX_TAG_NAME = 20  # Discord's limit for a forum tag's name
 
 BIG = [
     str(1 << 64),  # one past the largest unsigned 64-bit number
@@ -134,8 +135,14 @@ async def test_oversized_text_from_the_gateway_is_stored_capped(emulator, quorum
     # Catch-up reads messages through REST: one posted while the bot was away is capped as well.
     await quorum.stop()
     away = await emulator.post_message(carol, tid, "w" * 700_000, enforce_limits=False)
+    # A forum tag named far beyond Discord's 20 characters, as the next start's GUILD_CREATE has it.
+    tags = emulator.world.channel(world.forum_channel_id)["available_tags"]
+    tags[0]["name"] = "t" * 10_000
     await quorum.start()
     await eventually(lambda: _body_is(quorum, int(away["id"]), "w" * MAX_CONTENT), timeout=15)
+    tagged = await emulator.create_forum_post(bob, "Tagged", "Body", applied_tags=[int(tags[0]["id"])])
+    question = await eventually(lambda: quorum.store.get_question(int(tagged["id"])))
+    assert question.tags == ("t" * MAX_TAG_NAME,)
     assert (await quorum.store.get_post(mid)).body == "y" * MAX_CONTENT
     assert (await quorum.store.get_question(big_id)).title == long_name[:MAX_THREAD_NAME]
     quorum.assert_alive()
