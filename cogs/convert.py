@@ -19,13 +19,13 @@ TAGS_FIELD = "Tags"
 # What enters the forum is capped at Discord's own limits, so a gateway that is not Discord's (or a
 # bug) cannot make the store keep megabytes per message: Discord allows 2000 characters in a message,
 # 4000 for Nitro members; 100 in a thread name; 20 in a tag name and 5 tags on a post; 10 attachments.
-MAX_CONTENT = 4000
-MAX_EMBED_DESCRIPTION = 4096  # an /ask starter's body is its embed's description
+MAX_CONTENT = 4000  # also an /ask starter's body (its embed's description; /ask takes 4000)
 MAX_THREAD_NAME = 100
 MAX_TAG_NAME = MAX_FREE_TAG  # 20, as Discord's forum tags
 MAX_ATTACHMENTS = 10
 MAX_FILENAME = 1024
 MAX_URL = 2048
+MAX_CONTENT_TYPE = 255  # a media type's type and subtype are at most 127 characters each (RFC 6838)
 
 
 def _own_id(guild: discord.Guild | None) -> int | None:
@@ -88,7 +88,7 @@ def asked_starter_info(message: discord.Message, *, thread_id: int) -> MessageIn
         guild_id=message.guild.id if message.guild else 0,
         channel_id=thread_id,
         author_id=int(match.group(1)),
-        content=(embed.description or "")[:MAX_EMBED_DESCRIPTION],
+        content=(embed.description or "")[:MAX_CONTENT],
         created_at=message.created_at,
     )
 
@@ -107,6 +107,6 @@ def tag_names(tags: list[discord.ForumTag]) -> tuple[str, ...]:
 
 
 def _attachment(a: discord.Attachment) -> Attachment:
-    content_type = a.content_type[:MAX_FILENAME] if a.content_type else None
+    content_type = a.content_type[:MAX_CONTENT_TYPE] if a.content_type else None
     return Attachment(id=a.id, filename=a.filename[:MAX_FILENAME], url=a.url[:MAX_URL], content_type=content_type,
                       size=a.size)  # fmt: skip
