@@ -11,6 +11,9 @@ from bot.client import QuorumBot, grantable_intents
 from bot.config import Settings
 from bot.endpoints import use_api_base, use_gateway
 from bot.forum.service import ForumService
+from db.connection import check_writable
+from db.integrity import check_integrity
+from db.lock import DatabaseLock, lock_database
 from db.store import SqliteStore, open_store
 
 log = logging.getLogger(__name__)
@@ -22,12 +25,25 @@ class QuorumApp:
         self.store: SqliteStore | None = None
         self.bot: QuorumBot | None = None
         self.task: asyncio.Task[None] | None = None
+        self.lock: DatabaseLock | None = None
 
     async def start(self) -> QuorumBot:
-        """Open the store, log in and start the gateway connection in the background."""
+        """Take the database (one bot per database), check it, open the store, log in and start the
+        gateway connection in the background."""
         use_api_base(self.settings.api_base)
         use_gateway(self.settings.gateway_url)
-        self.store = await open_store(self.settings.database_path)
+        path = self.settings.database_path
+        try:
+            check_writable(path)
+            self.lock = lock_database(path)
+            checked = await asyncio.to_thread(check_integrity, path)
+            if not checked.complete:
+                log.info("Integrity check: the first %.1f s of the database found no damage "
+                         "(`quorum check` checks it whole)", checked.seconds)  # fmt: skip
+            self.store = await open_store(path)
+        except BaseException:
+            await self.close()
+            raise
         service = ForumService(self.store)
         try:
             self.bot = QuorumBot(settings=self.settings, store=self.store, service=service)
@@ -85,6 +101,11 @@ class QuorumApp:
                 pass
             except Exception:
                 log.exception("The gateway connection ended with an error")
-        if self.store is not None:
-            await self.store.close()
-            self.store = None
+        try:
+            if self.store is not None:
+                await self.store.close()
+                self.store = None
+        finally:
+            if self.lock is not None:  # last: once the store is closed, another bot may take it
+                self.lock.release()
+                self.lock = None

@@ -1,5 +1,7 @@
-"""The `quorum` command: run (default), export, catchup, recount, demo. Exit codes: 0 ok, 2 bad
-configuration or arguments, 1 anything else."""
+"""The `quorum` command: run (default), export, catchup, recount, check, demo. Exit codes: 0 ok, 2 bad
+configuration or arguments (a token Discord refuses, a database that cannot be used, is damaged or
+is in use by another Quorum), 1 anything else. Each failure is one line on stderr; the traceback
+goes to the log only at LOG_LEVEL=DEBUG."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="quorum", description="Quorum: a Q&A forum living in Discord threads.")
+    parser.add_argument("--version", action="version", version=f"quorum {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="start the bot (the default)")
     export = commands.add_parser("export", help="print the forum as JSON")
@@ -42,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(never below 1 at any moment), and report differences",
     )
     recount.add_argument("--fix", action="store_true", help="write the recounted values where they differ")
+    commands.add_parser("check", help="check the whole database for damage (start-up checks only its first part)")
     commands.add_parser("demo", help="play a scripted forum thread through the bundled emulator; no token needed")
     return parser
 
@@ -71,16 +75,15 @@ def main(argv: list[str] | None = None) -> int:
             return recount_command(settings, fix=args.fix)
         if args.command == "catchup":
             return asyncio.run(_catchup(settings, args.days))
+        if args.command == "check":
+            return _check(settings)
         return asyncio.run(_run(settings))
     except KeyboardInterrupt:
         return EXIT_OK
-    except DatabaseUnusable as exc:  # DATABASE_URL names something that is not (or no longer) ours
-        print(f"quorum: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except Exception as exc:  # one clear line for people, the traceback for the log
-        logging.getLogger("quorum").exception("Quorum stopped")
+    except Exception as exc:  # one clear line for people; the traceback only when debugging
+        logging.getLogger("quorum").debug("Quorum stopped", exc_info=True)
         print(f"quorum: {_describe(exc)}", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_CONFIG if _is_configuration(exc) else EXIT_FAILURE
 
 
 async def _run(settings) -> int:
@@ -98,9 +101,30 @@ async def _catchup(settings, days: float | None) -> int:
     return EXIT_OK if not progress.threads_failed else EXIT_FAILURE
 
 
-def _describe(exc: Exception) -> str:
+def _check(settings) -> int:
+    from db.integrity import check_integrity
+
+    if not settings.database_path.exists():
+        print(f"quorum: no database at {settings.database_path} (check DATABASE_URL)", file=sys.stderr)
+        return EXIT_CONFIG
+    checked = check_integrity(settings.database_path, budget=None)  # raises DatabaseDamaged
+    print(f"The database {settings.database_path} is not damaged (checked in {checked.seconds:.1f} s).")
+    return EXIT_OK
+
+
+def _is_configuration(exc: Exception) -> bool:
     import discord
 
+    # A token Discord refuses (401) or intents it refuses are fixed in the configuration too.
+    return isinstance(exc, DatabaseUnusable | discord.LoginFailure | discord.PrivilegedIntentsRequired)
+
+
+def _describe(exc: Exception) -> str:
+    import aiohttp
+    import discord
+
+    if isinstance(exc, DatabaseUnusable):  # DATABASE_URL names something that is not (or no longer) usable
+        return str(exc)
     if isinstance(exc, discord.LoginFailure):
         return "Discord refused the token (401): reset it in the developer portal and update DISCORD_TOKEN."
     if isinstance(exc, discord.PrivilegedIntentsRequired):
@@ -108,13 +132,39 @@ def _describe(exc: Exception) -> str:
             "Discord refused the privileged intents: enable Message Content and Server Members under "
             "Bot -> Privileged Gateway Intents in the developer portal."
         )
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"cannot reach Discord: the name {exc.host} does not resolve (no network, or DNS is down?)."
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot reach Discord at {exc.host}:{exc.port}: {_reason(exc)} (no network, or a firewall?)."
+    if isinstance(exc, aiohttp.ClientError | TimeoutError | ConnectionError):
+        return f"the connection to Discord failed: {_reason(exc)}."
     return f"{type(exc).__name__}: {exc}"
 
 
+def _reason(exc: BaseException) -> str:
+    cause = getattr(exc, "os_error", None) or exc
+    if isinstance(cause, OSError) and cause.errno:
+        return os.strerror(cause.errno).lower()  # "connection refused", not asyncio's wording
+    return str(cause) or type(cause).__name__
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("quorum")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def _snowflake(value: str) -> int:
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"{value!r} is not a numeric Discord id")
-    return int(value)
+    from bot.forum.errors import BadInput
+    from bot.forum.ids import parse_snowflake
+
+    try:
+        return parse_snowflake(value, what="a numeric Discord id")
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(exc.message.replace("`", "")) from None
 
 
 def _days(value: str) -> float:

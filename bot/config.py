@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.forum.ids import is_snowflake
 from db import connection as db_connection
 
 DEFAULT_DATABASE_URL = "sqlite:///quorum.db"
@@ -110,7 +111,7 @@ def _optional_snowflake(env: Mapping[str, str], name: str) -> int | None:
     value = env.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or not 0 < int(value) < 2**64:
+    if not (value.isascii() and value.isdecimal()) or len(value) > 25 or not is_snowflake(int(value)):
         raise ConfigError(f"{name} must be a numeric Discord id (right-click the server -> Copy Server ID).")
     return int(value)
 

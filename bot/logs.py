@@ -31,9 +31,15 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def _not_about_voice(record: logging.LogRecord) -> bool:
+    # discord.py warns at every start that voice libraries are missing; Quorum never uses voice.
+    return not (record.name == "discord.client" and "voice will NOT be supported" in str(record.msg))
+
+
 def setup_logging(level: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(_not_about_voice)
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.forum.errors import BadInput
+from bot.forum.ids import parse_snowflake as _snowflake
 
 # Discord writes links on discord.com, its ptb./canary. clients, and the legacy discordapp.com.
 # "@me" stands for direct messages, which hold no questions.
@@ -16,7 +17,6 @@ _LINK = re.compile(
 )
 _MENTION = re.compile(r"<#(\d+)>")
 _ID = re.compile(r"\d+")
-_MAX_SNOWFLAKE = (1 << 64) - 1
 
 DM_GUILD = 0  # Ref.guild_id of an "@me" link
 
@@ -48,10 +48,3 @@ def parse_ref(text: str) -> Ref:
     if _ID.fullmatch(text):
         return Ref(id=_snowflake(text))
     raise BadInput("Give a message link (right-click a message -> Copy Message Link), a thread link, or an id.")
-
-
-def _snowflake(digits: str) -> int:
-    value = int(digits)
-    if not 0 < value <= _MAX_SNOWFLAKE:
-        raise BadInput(f"`{digits[:25]}` is not a Discord id.")
-    return value

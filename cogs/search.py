@@ -12,6 +12,7 @@ from bot.forum.search import HIGHLIGHT, MAX_QUERY, SearchPage, SearchResult
 from bot.forum.search_service import PER_PAGE, SearchService
 from bot.forum.service import ForumService
 from cogs import paging
+from cogs.convert import tag_names
 from cogs.render import Rendered, clip, dlen
 from cogs.visibility import readable
 
@@ -104,7 +105,7 @@ class Search(commands.Cog):
         if not self.forum.is_watched(payload.guild_id, payload.parent_id):
             return
         tags = [forum.get_tag(int(tag_id)) for tag_id in applied]
-        await self.search.tags_changed(payload.thread_id, tuple(t.name for t in tags if t is not None))
+        await self.search.tags_changed(payload.thread_id, tag_names([t for t in tags if t is not None]))
 
 
 # ----- rendering ------------------------------------------------------------------------------------

@@ -40,12 +40,14 @@ def _attachment(world, a) -> dict:
 class ActorsMixin:
     # ----- posting --------------------------------------------------------------------------
     async def create_forum_post(self, author_id: int, title: str, content: str, channel_id: int | None = None,
-                                applied_tags=(), attachments=()) -> dict:
-        """THREAD_CREATE (newly_created) then MESSAGE_CREATE; thread["message"] is the starter."""
+                                applied_tags=(), attachments=(), enforce_limits: bool = True) -> dict:
+        """THREAD_CREATE (newly_created) then MESSAGE_CREATE; thread["message"] is the starter.
+        enforce_limits=False: a hostile gateway's events, with a name and content Discord refuses."""
         w = self.world
         return await ops.create_thread(
             self, author_id, channel_id or w.forum_channel_id, title, applied_tags=applied_tags,
-            starter={"content": content, "attachments": [_attachment(w, a) for a in attachments]})
+            starter={"content": content, "attachments": [_attachment(w, a) for a in attachments],
+                     "enforce_limits": enforce_limits}, enforce_limits=enforce_limits)
 
     async def create_thread(self, author_id: int, channel_id: int, name: str, message_id: int | None = None) -> dict:
         return await ops.create_thread(self, author_id, channel_id, name, message_id=message_id)
@@ -58,9 +60,12 @@ class ActorsMixin:
         return thread
 
     async def post_message(self, author_id: int, channel_id: int, content: str, reply_to: int | None = None,
-                           attachments=()) -> dict:
+                           attachments=(), enforce_limits: bool = True) -> dict:
+        """enforce_limits=False: a MESSAGE_CREATE Discord would never send (content over 2000), as a
+        hostile or broken gateway might."""
         return await ops.send_message(self, author_id, channel_id, content, reply_to=reply_to,
-                                      attachments=[_attachment(self.world, a) for a in attachments])
+                                      attachments=[_attachment(self.world, a) for a in attachments],
+                                      enforce_limits=enforce_limits)
 
     async def edit_message(self, channel_id: int, message_id: int, content: str) -> dict:
         return await ops.edit_message(self, channel_id, message_id, content=content)

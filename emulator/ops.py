@@ -77,12 +77,12 @@ def require_sendable(emu, user_id: int, ch: dict) -> None:
 
 # ----- messages -----------------------------------------------------------------------------------
 async def send_message(emu, author_id: int, channel_id: int, content: str = "", *, check: bool = True,
-                       reply_to: int | None = None, **kw) -> dict:
+                       reply_to: int | None = None, enforce_limits: bool = True, **kw) -> dict:
     w = emu.world
     ch = get_channel(emu, channel_id)
     if check:
         require_sendable(emu, author_id, ch)
-    if content and len(content) > 2000:
+    if enforce_limits and content and len(content) > 2000:
         raise field_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
     extra = kw.pop("extra", None) or {}
     reference = kw.pop("reference", None)
@@ -264,11 +264,12 @@ def _validate_tags(emu, parent: dict, tag_ids) -> list[str]:
 
 async def create_thread(emu, owner_id: int, parent_id: int, name: str, *, message_id: int | None = None,
                         thread_type: int = 11, auto_archive_duration: int | None = None,
-                        applied_tags=(), starter: dict | None = None, check: bool = True) -> dict:
+                        applied_tags=(), starter: dict | None = None, check: bool = True,
+                        enforce_limits: bool = True) -> dict:
     """Public thread (text channel, optionally from a message) or forum post (starter = message kwargs)."""
     w = emu.world
     parent = get_channel(emu, parent_id)
-    if not name or len(name) > 100:
+    if not name or (enforce_limits and len(name) > 100):
         raise field_error("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
     if check:
         if parent["type"] == 15:

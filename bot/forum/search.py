@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .errors import BadInput
+from .ids import parse_snowflake
 
 MAX_QUERY = 200
 MAX_TERMS = 12  # every term is one more doclist to intersect: bound the work
@@ -26,7 +28,7 @@ HELP = (
 )
 
 _OPERATOR = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
-_USER = re.compile(r"<@!?(\d{1,20})>|(\d{1,20})")
+_USER = re.compile(r"<@!?(\d+)>|(\d+)")
 _SCORE = re.compile(r"(>=|<=|>|<|=)?(-?\d{1,6})")
 
 
@@ -57,6 +59,8 @@ def parse_query(text: str) -> SearchQuery:
     text = text.strip()
     if len(text) > MAX_QUERY:
         raise BadInput(f"Searches are at most {MAX_QUERY} characters; yours has {len(text)}.")
+    if control := _control_character(text):
+        raise BadInput(f"Searches cannot hold control characters (yours has {control}): type the words without it.")
     parts: dict[str, list] = {k: [] for k in ("words", "phrases", "excluded", "tags", "ignored")}
     flags: dict[str, object] = {}
     for token, quoted in _tokens(text):
@@ -88,6 +92,15 @@ def parse_query(text: str) -> SearchQuery:
         shown = f" (`{' '.join(query.ignored)[:50]}` has no letters or digits)" if query.ignored else ""
         raise BadInput(f"There is nothing to search for{shown}. {HELP}")
     return query
+
+
+def _control_character(text: str) -> str:
+    """The first control character that is not whitespace (NUL, ESC, DEL...), named, or ''. The
+    index could never match one, and a NUL would end the search expression early."""
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" and not ch.isspace():
+            return f"U+{ord(ch):04X}"
+    return ""
 
 
 def searchable(text: str) -> bool:
@@ -141,7 +154,7 @@ def _operator(name: str, value: str, parts: dict[str, list], flags: dict[str, ob
         match = _USER.fullmatch(value)
         if match is None:
             raise BadInput(f"`user:` takes a mention or a member id, like {_EXAMPLE['user']}; not `{value[:30]}`.")
-        flags["user_id"] = int(match.group(1) or match.group(2))
+        flags["user_id"] = parse_snowflake(match.group(1) or match.group(2), what="a member id")
     elif name == "is":
         if value.casefold() not in IS_VALUES:
             raise BadInput(f"`is:{value[:20]}` is not a filter: use is:accepted, is:unanswered or is:open.")
