@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import aiosqlite
 
@@ -23,9 +23,12 @@ from bot.forum.similar import PendingAsk, SimilarCandidate
 from . import convert as cv
 from . import search_queries as sq
 from .connection import run_on_connection_thread
+from .search_budget import SEARCH_BUDGET, time_budget
 
 if TYPE_CHECKING:
     from .writer import Writer
+
+T = TypeVar("T")
 
 
 PROBE_DEPTH = 80
@@ -66,14 +69,18 @@ _SCORE_PARAM = {">=": "score_ge", ">": "score_gt", "<=": "score_le", "<": "score
 
 
 class SearchStore:
-    """Needs the SqliteStore's `_fetchall` and `_next_reader` (reader connections) and `writer`.
+    """Needs the SqliteStore's `_fetchall`, `_next_search_reader` (connections for searches only) and
+    `writer`.
 
     A search is a few statements in a row (probes, candidates, relevance; then result lines and
-    snippets): each group runs in one function on a reader's own thread, since every aiosqlite call
-    is a round trip between threads that costs as much as a small statement."""
+    snippets): each group runs in one function on a search connection's own thread, since every
+    aiosqlite call is a round trip between threads that costs as much as a small statement. Searches
+    have connections of their own (aiosqlite runs one thread per connection, in order), so the reads
+    that mirroring needs never queue behind one; and each group has a time budget (search_budget.py)."""
 
     writer: Writer
-    _next_reader: Iterator[aiosqlite.Connection]
+    _next_search_reader: Iterator[aiosqlite.Connection]
+    search_budget: float = SEARCH_BUDGET
 
     _fetchall: Callable[[str, tuple | dict], Awaitable[list[sqlite3.Row]]]  # SqliteStore's
 
@@ -82,11 +89,21 @@ class SearchStore:
         without words, the newest `limit` questions the filters allow (relevance 0)."""
         params = _filters(query, guild_id)
         if not query.has_text:
-            rows = await self._fetchall(sq.FILTERED, {**params, "limit": limit})
+            params["limit"] = limit
+            rows = await self._search_read(lambda conn: conn.execute(sq.FILTERED, params).fetchall())
             return [_candidate(r, 0.0) for r in rows]
         params.update(match=match_all(query), limit=limit)
-        reader = next(self._next_reader)
-        return await run_on_connection_thread(reader, lambda conn: self._ranked_candidates(conn, query, params))
+        return await self._search_read(lambda conn: self._ranked_candidates(conn, query, params))
+
+    async def _search_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(connection)` on a search connection's thread; TooBroad once it takes longer than the budget."""
+        budget = self.search_budget
+
+        def bounded(conn: sqlite3.Connection) -> T:
+            with time_budget(conn, budget):
+                return fn(conn)
+
+        return await run_on_connection_thread(next(self._next_search_reader), bounded)
 
     def _ranked_candidates(self, conn: sqlite3.Connection, query: SearchQuery, params: dict) -> list[Candidate]:
         """On the reader's thread: which terms are very common, the candidates, their relevance."""
@@ -133,8 +150,7 @@ class SearchStore:
         """Result lines for ranked hits, in the order given, with snippets of their best posts."""
         if not hits:
             return []
-        reader = next(self._next_reader)
-        return await run_on_connection_thread(reader, lambda conn: _results(conn, hits, query))
+        return await self._search_read(lambda conn: _results(conn, hits, query))
 
     async def similar_candidates(
         self, guild_id: int, terms: tuple[str, ...], limit: int, *, title_only: bool = False, every: bool = False
@@ -143,7 +159,7 @@ class SearchStore:
         if not terms:
             return []
         match = " AND ".join(map(fts_string, terms)) if every else match_any(terms, title_only=title_only)
-        rows = await self._fetchall(sq.SIMILAR, (match, guild_id, limit))
+        rows = await self._search_read(lambda conn: conn.execute(sq.SIMILAR, (match, guild_id, limit)).fetchall())
         return [SimilarCandidate(r[0], r[1], r[2], r[3], -float(r[4]), r[5], bool(r[6])) for r in rows]
 
     # -- tags

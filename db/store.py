@@ -48,11 +48,16 @@ SETUP_ACTION = "setup"
 class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
-    def __init__(self, path: Path, writer: Writer, readers: list[aiosqlite.Connection]) -> None:
+    def __init__(
+        self, path: Path, writer: Writer, readers: list[aiosqlite.Connection],
+        search_readers: list[aiosqlite.Connection] | None = None,
+    ) -> None:  # fmt: skip
         self.path = path
         self.writer = writer
-        self._readers = readers
+        self._readers = readers + (search_readers or [])
         self._next_reader = itertools.cycle(readers)
+        # Searches read on connections of their own (db/search.py): never ahead of a handler's reads.
+        self._next_search_reader = itertools.cycle(search_readers or readers)
 
     async def close(self) -> None:
         """Commit what is queued, then close every connection."""
@@ -235,9 +240,10 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
         await self.writer.run_sync(partial(_changes, q.SET_META, (key, value)))
 
 
-async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
-    """Create the database if needed, bring its schema up to date, open the readers and start the
-    writer (its process opens the write connection once the migrations' one is closed)."""
+async def open_store(path: Path, *, readers: int = 2, search_readers: int = 2) -> SqliteStore:
+    """Create the database if needed, bring its schema up to date, open the readers (and the
+    searches' own) and start the writer (its process opens the write connection once the
+    migrations' one is closed)."""
     check_writable(path)
     write_conn = await open_writer(path)
     try:
@@ -246,7 +252,7 @@ async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
         await write_conn.close()
     opened: list[aiosqlite.Connection] = []
     try:
-        for _ in range(max(1, readers)):
+        for _ in range(max(1, readers) + max(0, search_readers)):
             opened.append(await open_reader(path))
         writer = Writer(path)
         await writer.start()
@@ -254,7 +260,8 @@ async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
         for conn in opened:
             await conn.close()
         raise
-    return SqliteStore(path, writer, opened)
+    general = max(1, readers)
+    return SqliteStore(path, writer, opened[:general], opened[general:])
 
 
 def _describe(s: GuildSettings) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .errors import BadInput
 
 MAX_QUERY = 200
-MAX_TERMS = 12  # every term is one more doclist to intersect: bound the work
+MAX_TERMS = 12  # words as the index counts them: each is one more doclist to walk (see index_tokens)
 OPERATORS = ("tag", "user", "is", "score")
 IS_VALUES = ("accepted", "unanswered", "open")
 HELP = (
@@ -52,9 +53,19 @@ class SearchQuery:
         return self.words + self.phrases
 
 
+class TooBroad(BadInput):
+    """The search did not finish within its time budget (the store stops it)."""
+
+
+TOO_BROAD = (
+    "This search is too broad to answer quickly: add words, or narrow it with `tag:`, `user:` or `is:`. "
+    "Long phrases of very common words are the slowest."
+)
+
+
 def parse_query(text: str) -> SearchQuery:
     """Parse a query or raise BadInput saying exactly what is wrong with it."""
-    text = text.strip()
+    text = clean_query(text)
     if len(text) > MAX_QUERY:
         raise BadInput(f"Searches are at most {MAX_QUERY} characters; yours has {len(text)}.")
     parts: dict[str, list] = {k: [] for k in ("words", "phrases", "excluded", "tags", "ignored")}
@@ -80,14 +91,48 @@ def parse_query(text: str) -> SearchQuery:
         ignored=tuple(parts["ignored"]),
         **flags,  # type: ignore[arg-type]
     )
-    if len(query.positive) + len(query.excluded) > MAX_TERMS:
-        raise BadInput(f"Use at most {MAX_TERMS} words and phrases in one search.")
+    _check_size(query)
     if query.excluded and not query.has_text:
         raise BadInput("Say what to search for, not only what to leave out (-word).")
     if not query.has_text and query == SearchQuery(ignored=query.ignored):
         shown = f" (`{' '.join(query.ignored)[:50]}` has no letters or digits)" if query.ignored else ""
         raise BadInput(f"There is nothing to search for{shown}. {HELP}")
     return query
+
+
+def clean_query(text: str) -> str:
+    """The query with control and format characters (NUL, line breaks, bidi overrides, zero-width
+    marks) turned into spaces: the index only ever splits on them, and Discord shows them badly."""
+    return "".join(" " if unicodedata.category(ch) in _INVISIBLE else ch for ch in text).strip()
+
+
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp", "Cs")
+
+
+def index_tokens(text: str) -> list[str]:
+    """The words the search index sees in `text`, split the way its tokenizer (FTS5 unicode61, see
+    db/migrations/0005_search.sql) splits: runs of letters, digits and private-use characters, all
+    else separating, so `a.b-c_d` is four words. SQLite's Unicode tables are older than Python's: a
+    character it does not know it keeps in a word, and here it separates, so this count is never
+    below the index's (the bound holds) and differs only for characters assigned since Unicode 6."""
+    return _INDEX_WORD.findall(text)
+
+
+# Letters and digits (what str.isalnum() accepts: Unicode L* and N*) and private use (Co), as
+# unicode61's default categories "L* N* Co"; U+19B0-19C9 are vowel signs (Mc) in SQLite's tables.
+_INDEX_WORD = re.compile(r"(?:[^\W_\u19b0-\u19c9]|[\ue000-\uf8ff\U000f0000-\U0010fffd])+")
+
+
+def _check_size(query: SearchQuery) -> None:
+    """Every word the index sees costs a doclist walk: count them as it does, not by spaces."""
+    terms = query.positive + query.excluded
+    counted = sum(len(index_tokens(t)) for t in terms)
+    if counted > MAX_TERMS:
+        longest = max(terms, key=lambda t: len(index_tokens(t)))
+        parts = len(index_tokens(longest))
+        shown = longest[:30].replace("`", "'")
+        split = f" (`{shown}` alone counts as {parts}: words split at . - _ ' and other marks)" if parts > 1 else ""
+        raise BadInput(f"Too many words: use at most {MAX_TERMS} in one search; yours has {counted}{split}.")
 
 
 def searchable(text: str) -> bool:

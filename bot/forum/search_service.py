@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from .asking import Draft
 from .errors import BadInput, NotAllowed, NotFound
 from .ports import ForumStore
-from .search import Hit, SearchPage, SearchQuery, parse_query, rank
+from .search import Hit, SearchPage, SearchQuery, TooBroad, parse_query, rank
 from .similar import SHOWN, PendingAsk, SimilarQuestion, key_terms, pick_similar
 
 CANDIDATES = 300  # matching posts ranked per search (the newest); see bench/RESULTS.md for the cost
@@ -62,9 +62,12 @@ class SearchService:
             return []
         # Questions with every title word first (precise and cheap), then any of the title and body
         # words when that found too few; pick_similar decides what is close enough.
-        found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, every=True)
-        if len({c.question_id for c in found}) < SHOWN:
-            found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES)
+        try:
+            found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, every=True)
+            if len({c.question_id for c in found}) < SHOWN:
+                found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES)
+        except TooBroad:
+            return []  # a hint, not a gate: past its time budget the question is simply posted
         return pick_similar(title_terms, [c for c in found if may_see(c.channel_id)])
 
     async def hold_draft(self, guild_id: int, user_id: int, draft: Draft) -> PendingAsk:
