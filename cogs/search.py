@@ -39,6 +39,7 @@ class Search(commands.Cog):
         self.bot = bot
         self.forum = service
         self.search = SearchService(service.store, service.clock)
+        self.defer_after = DEFER_AFTER
 
     async def cog_unload(self) -> None:
         paging.stop_listening(self.bot, self)
@@ -50,7 +51,7 @@ class Search(commands.Cog):
     @app_commands.guild_only()
     async def search_command(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, MAX_QUERY]):
         query = clean_query(query)  # no NUL or bidi controls in what is searched, nor in the title shown
-        page = await deferred_if_slow(interaction, self.run(interaction, query, 0))
+        page = await deferred_if_slow(interaction, self.run(interaction, query, 0), self.defer_after)
         await paging.send_page(interaction, SEARCH_VIEW, 0, _rendered(interaction, query, page), public=False)
 
     async def render_page(self, interaction: discord.Interaction, kind: str, target: int, page: int) -> Rendered:
@@ -116,11 +117,11 @@ class Search(commands.Cog):
         await self.search.tags_changed(payload.thread_id, tuple(t.name for t in tags if t is not None))
 
 
-async def deferred_if_slow(interaction: discord.Interaction, work: Awaitable[T]) -> T:
-    """The work's result; the interaction is deferred (privately) if it is not done in DEFER_AFTER, so
-    the answer comes as a follow-up. Quick work (most searches, every refusal) costs no extra call."""
+async def deferred_if_slow(interaction: discord.Interaction, work: Awaitable[T], after: float) -> T:
+    """The work's result; the interaction is deferred (privately) if it is not done `after` seconds on,
+    so the answer comes as a follow-up. Quick work (most searches, every refusal) costs no extra call."""
     task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    done, _ = await asyncio.wait({task}, timeout=after)
     if not done and not interaction.response.is_done():
         await interaction.response.defer(ephemeral=True, thinking=True)
     return await task

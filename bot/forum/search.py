@@ -103,6 +103,7 @@ def parse_query(text: str) -> SearchQuery:
 def clean_query(text: str) -> str:
     """The query with control and format characters (NUL, line breaks, bidi overrides, zero-width
     marks) turned into spaces: the index only ever splits on them, and Discord shows them badly."""
+    text = unicodedata.normalize("NFC", text)  # "e" + U+0301 is one word, as "é" is (diacritics fold)
     return "".join(" " if unicodedata.category(ch) in _INVISIBLE else ch for ch in text).strip()
 
 
@@ -110,26 +111,43 @@ _INVISIBLE = ("Cc", "Cf", "Zl", "Zp", "Cs")
 
 
 def index_tokens(text: str) -> list[str]:
-    """The words the search index sees in `text`, split the way its tokenizer (FTS5 unicode61, see
-    db/migrations/0005_search.sql) splits: runs of letters, digits and private-use characters, all
-    else separating, so `a.b-c_d` is four words. SQLite's Unicode tables are older than Python's: a
-    character it does not know it keeps in a word, and here it separates, so this count is never
-    below the index's (the bound holds) and differs only for characters assigned since Unicode 6."""
+    """The words the search index surely sees in `text`: runs of letters, digits and private-use
+    characters, as FTS5's unicode61 tokenizer (db/migrations/0005_search.sql) keeps them; anything
+    else separates, so `a.b-c_d` is four words."""
     return _INDEX_WORD.findall(text)
 
 
+def index_word_count(text: str) -> int:
+    """How many words the index may see in `text`, never fewer than it does. SQLite's Unicode tables
+    are older than Python's: a character assigned since (a newer emoji, a bidi isolate) or a mark
+    may be part of a word there, so each such character counts as one more word here."""
+    count = len(_INDEX_WORD.findall(text))
+    if not text.isascii():
+        count += sum(1 for ch in text if not ch.isascii() and _uncertain(ch))
+    return count
+
+
 # Letters and digits (what str.isalnum() accepts: Unicode L* and N*) and private use (Co), as
-# unicode61's default categories "L* N* Co"; U+19B0-19C9 are vowel signs (Mc) in SQLite's tables.
-_INDEX_WORD = re.compile(r"(?:[^\W_\u19b0-\u19c9]|[\ue000-\uf8ff\U000f0000-\U0010fffd])+")
+# unicode61's default categories "L* N* Co"; a few vowel signs (Mc in SQLite's tables) excepted.
+_INDEX_WORD = re.compile(r"(?:[^\W_\u19b0-\u19c9\u1cf2\u1cf3]|[\ue000-\uf8ff\U000f0000-\U0010fffd])+")
+
+
+def _uncertain(ch: str) -> bool:
+    """Neither surely in a word (_INDEX_WORD) nor surely a separator to SQLite: a separator it knows is
+    punctuation, a symbol or a space both today and in Unicode 3.2 (whose table Python keeps)."""
+    if _INDEX_WORD.fullmatch(ch):
+        return False
+    then = unicodedata.ucd_3_2_0.category(ch)
+    return unicodedata.category(ch)[0] in "MC" or then == "Cn" or then[0] in "LNMC"
 
 
 def _check_size(query: SearchQuery) -> None:
     """Every word the index sees costs a doclist walk: count them as it does, not by spaces."""
     terms = query.positive + query.excluded
-    counted = sum(len(index_tokens(t)) for t in terms)
+    counted = sum(index_word_count(t) for t in terms)
     if counted > MAX_TERMS:
-        longest = max(terms, key=lambda t: len(index_tokens(t)))
-        parts = len(index_tokens(longest))
+        longest = max(terms, key=index_word_count)
+        parts = index_word_count(longest)
         shown = longest[:30].replace("`", "'")
         split = f" (`{shown}` alone counts as {parts}: words split at . - _ ' and other marks)" if parts > 1 else ""
         raise BadInput(f"Too many words: use at most {MAX_TERMS} in one search; yours has {counted}{split}.")
