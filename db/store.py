@@ -25,11 +25,12 @@ from . import moderation_queries as mq
 from . import queries as q
 from . import vote_queries as vq
 from .acceptance import drop_acceptance_of, set_acceptance
-from .connection import check_writable, open_reader, open_writer
+from .connection import check_writable, open_reader, open_writer, run_on_connection_thread
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
 from .search import SearchStore
+from .search_budget import lower_priority
 from .thread_page import ThreadPageStore
 from .votes import (
     Recount,
@@ -254,6 +255,8 @@ async def open_store(path: Path, *, readers: int = 2, search_readers: int = 2) -
     try:
         for _ in range(max(1, readers) + max(0, search_readers)):
             opened.append(await open_reader(path))
+        for conn in opened[max(1, readers) :]:
+            await run_on_connection_thread(conn, lower_priority)
         writer = Writer(path)
         await writer.start()
     except BaseException:
