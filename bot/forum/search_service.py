@@ -3,6 +3,7 @@ members change in Discord. Adapters pass plain data in; the store does the match
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import secrets
@@ -62,12 +63,12 @@ class SearchService:
             return []
         # Questions with every title word first (precise and cheap), then any of the title and body
         # words when that found too few; pick_similar decides what is close enough.
-        try:
+        # A hint, not a gate: a step past its time budget (TooBroad) adds nothing, and the question is posted.
+        found = []
+        with contextlib.suppress(TooBroad):
             found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, every=True)
             if len({c.question_id for c in found}) < SHOWN:
                 found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES)
-        except TooBroad:
-            return []  # a hint, not a gate: past its time budget the question is simply posted
         return pick_similar(title_terms, [c for c in found if may_see(c.channel_id)])
 
     async def hold_draft(self, guild_id: int, user_id: int, draft: Draft) -> PendingAsk:
