@@ -13,8 +13,8 @@ measured in the same run on the same database. A phase:
    times each after one warm-up pass; a refusal (BadInput: too many words, too broad) counts as an
    answer, timed like the rest;
 2. times what a message handler does to mirror an answer (store.get_question, then store.add_post,
-   awaited to its durable commit), 40 times at 20/s, idle and then while ten tasks run hostile
-   searches back to back.
+   awaited to its durable commit), 40 times at 20/s (or for 30 s at most), idle and then while ten
+   tasks run hostile searches back to back.
 
 It adds 80 answers per phase to the database (the mirroring probe).
 """
@@ -83,12 +83,16 @@ async def one_search(service, text: str) -> tuple[float, str]:
     return time.perf_counter() - started, outcome
 
 
-async def mirror_probe(store, question_id: int, count: int, seq: list[int]) -> list[float]:
-    """What mirroring an answer costs a message handler: read the question, store the post."""
+async def mirror_probe(store, question_id: int, count: int, seq: list[int], within: float = 30.0) -> list[float]:
+    """What mirroring an answer costs a message handler: read the question, store the post (`count`
+    times, or fewer if that takes longer than `within` seconds)."""
     from bot.forum.models import Post, PostKind
 
     samples = []
+    stop_at = time.monotonic() + within
     for _ in range(count):
+        if time.monotonic() > stop_at:
+            break
         seq[0] += 1
         post = Post(id=((int(time.time() * 1000) - EPOCH_MS) << 22) | (seq[0] & 0x3FFFFF), question_id=question_id,
                     guild_id=GUILD_ID, kind=PostKind.ANSWER, author_id=800_000_000_000_000_001,
