@@ -14,9 +14,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.forum.asking import Draft
 from bot.forum.errors import BadInput
-from bot.forum.search import MAX_TERMS, TooBroad, clean_query, index_tokens, index_word_count, parse_query
-from bot.forum.similar import key_terms
+from bot.forum.search import (
+    MAX_TERMS,
+    TOO_BROAD,
+    TooBroad,
+    clean_query,
+    index_tokens,
+    index_word_count,
+    parse_query,
+)
+from bot.forum.search_service import SearchService
+from bot.forum.similar import SimilarCandidate, key_terms
 from db.search_budget import time_budget
 from tests.harness import eventually
 from tests.test_first_slice import setup_forum
@@ -119,6 +129,27 @@ def test_similar_terms_are_single_index_words():
     title, body = key_terms("a_b_c_d_e_f_g_h_i_j sync.commands", "x" + "_y" * 1500)
     assert all(len(index_tokens(t)) == 1 for t in title + body)
     assert len(title) <= 8 and len(body) <= 6
+
+
+class _SlowStore:
+    """Answers the first similar-questions step, and is past its budget on the others."""
+
+    def __init__(self, first: list[SimilarCandidate]) -> None:
+        self.first, self.calls = first, 0
+
+    async def similar_candidates(self, guild_id, terms, limit, *, title_only=False, every=False):
+        self.calls += 1
+        if self.calls > 1 or not self.first:
+            raise TooBroad(TOO_BROAD)
+        return self.first
+
+
+async def test_similar_questions_past_the_budget_never_stop_asking():
+    draft = Draft("Slash commands never sync", "tree.sync leaves them hidden", ())
+    assert await SearchService(_SlowStore([])).similar_questions(7, draft, lambda _c: True) == []
+    close = SimilarCandidate(1, 9, "Slash commands never sync at all", "", 1.0, 0, False)
+    found = await SearchService(_SlowStore([close])).similar_questions(7, draft, lambda _c: True)
+    assert [q.question_id for q in found] == [1], "what the first step found is kept"
 
 
 # ----- the time budget ----------------------------------------------------------------------------
