@@ -127,7 +127,8 @@ class ForumStore(Protocol):
     # search (db/search.py)
     async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int) -> list[Candidate]:
         """Posts matching the query's words (the newest `limit`), with bm25 relevance and the filters
-        applied; without words, the newest `limit` questions the filters allow."""
+        applied; without words, the newest `limit` questions the filters allow. Like every search
+        method here, raises search.TooBroad when it runs past its time budget."""
 
     async def search_results(self, hits: list[Hit], query: SearchQuery) -> list[SearchResult]:
         """Result lines (title, score, answers, snippet of the hit's post) in the order given."""
