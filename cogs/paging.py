@@ -101,6 +101,9 @@ async def send_page(
     """The first page as the answer to a command, with its buttons (owned by whoever ran it)."""
     view = navigation(kind, target, rendered, interaction.user.id)
     extra = {"view": view} if view is not None else {}
+    if interaction.response.is_done():  # deferred: the command took a while
+        await interaction.followup.send(embed=rendered.embed, ephemeral=not public, allowed_mentions=NO_PINGS, **extra)
+        return
     await interaction.response.send_message(
         embed=rendered.embed, ephemeral=not public, allowed_mentions=NO_PINGS, **extra
     )

@@ -3,12 +3,16 @@ member changes on a post in Discord mirrored into the store."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.forum.errors import BadInput, NotFound
-from bot.forum.search import HIGHLIGHT, MAX_QUERY, SearchPage, SearchResult
+from bot.forum.search import HIGHLIGHT, MAX_QUERY, SearchPage, SearchResult, clean_query
 from bot.forum.search_service import PER_PAGE, SearchService
 from bot.forum.service import ForumService
 from cogs import paging
@@ -23,6 +27,11 @@ SEARCH_VIEW = "s"
 TITLE_PREFIX = "Search: "
 SNIPPET_MAX = 300
 MAX_CHOICES = 25
+# Discord wants an answer within 3 s: a search still running after this long is deferred first (a
+# search has a time budget, but it may wait behind others for a search connection).
+DEFER_AFTER = 1.0
+
+T = TypeVar("T")
 
 
 class Search(commands.Cog):
@@ -32,6 +41,7 @@ class Search(commands.Cog):
         self.bot = bot
         self.forum = service
         self.search = SearchService(service.store, service.clock)
+        self.defer_after = DEFER_AFTER
 
     async def cog_unload(self) -> None:
         paging.stop_listening(self.bot, self)
@@ -42,7 +52,8 @@ class Search(commands.Cog):
     )
     @app_commands.guild_only()
     async def search_command(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, MAX_QUERY]):
-        page = await self.run(interaction, query, 0)
+        query = clean_query(query)  # no NUL or bidi controls in what is searched, nor in the title shown
+        page = await deferred_if_slow(interaction, self.run(interaction, query, 0), self.defer_after)
         await paging.send_page(interaction, SEARCH_VIEW, 0, _rendered(interaction, query, page), public=False)
 
     async def render_page(self, interaction: discord.Interaction, kind: str, target: int, page: int) -> Rendered:
@@ -106,6 +117,16 @@ class Search(commands.Cog):
             return
         tags = [forum.get_tag(int(tag_id)) for tag_id in applied]
         await self.search.tags_changed(payload.thread_id, tag_names([t for t in tags if t is not None]))
+
+
+async def deferred_if_slow(interaction: discord.Interaction, work: Awaitable[T], after: float) -> T:
+    """The work's result; the interaction is deferred (privately) if it is not done `after` seconds on,
+    so the answer comes as a follow-up. Quick work (most searches, every refusal) costs no extra call."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=after)
+    if not done and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    return await task
 
 
 # ----- rendering ------------------------------------------------------------------------------------

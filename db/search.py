@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import aiosqlite
 
@@ -24,21 +24,22 @@ from bot.forum.visibility import Readable
 from . import convert as cv
 from . import search_queries as sq
 from .connection import run_on_connection_thread
+from .search_budget import PROGRESS_STEPS, SEARCH_BUDGET, out_of_time, time_budget, work_limit
 
 if TYPE_CHECKING:
     from .writer import Writer
 
+T = TypeVar("T")
+
 
 # The work a candidate walk may do, in SQLite virtual-machine instructions (counted by a progress
-# handler every WALK_TICK of them). A walk that finds its 300 candidates among the newest matches
-# takes about 16 ticks; one whose matches are nearly all in channels the member may not read, or
-# that a filter leaves out, walks every match (up to 2,800 ticks and 250 ms for common words at
-# 200k posts, growing with the forum). Stopped at the budget, it keeps what it found and says it is
+# handler). A walk that finds its 300 candidates among the newest matches takes about 16k; one whose
+# matches are nearly all in channels the member may not read, or that a filter leaves out, walks
+# every match (up to 2.8M and 250 ms for common words at 200k posts, growing with the forum). Stopped at the budget, it keeps what it found and says it is
 # not complete, which the search shows as a ranking among the newest matches. At 200k posts, with
 # the budget: no typical or common search of a member who reads the questions channel is cut, and
 # a member who reads none searching common words takes p99 77 ms (bench/RESULTS.md).
-WALK_TICK = 1000
-WALK_BUDGET = 250
+WALK_STEPS = 250_000
 PROBE_DEPTH = 80
 COMMON_SHARE = 0.02  # a term in more of the newest posts than this only filters (IDF < ln 50)
 HORIZON_TTL = 5.0  # seconds the newest-posts horizon is reused: it moves by a few posts at most
@@ -78,14 +79,18 @@ _SCORE_PARAM = {">=": "score_ge", ">": "score_gt", "<=": "score_le", "<": "score
 
 
 class SearchStore:
-    """Needs the SqliteStore's `_fetchall` and `_next_reader` (reader connections) and `writer`.
+    """Needs the SqliteStore's `_fetchall`, `_next_search_reader` (connections for searches only) and
+    `writer`.
 
     A search is a few statements in a row (probes, candidates, relevance; then result lines and
-    snippets): each group runs in one function on a reader's own thread, since every aiosqlite call
-    is a round trip between threads that costs as much as a small statement."""
+    snippets): each group runs in one function on a search connection's own thread, since every
+    aiosqlite call is a round trip between threads that costs as much as a small statement. Searches
+    have connections of their own (aiosqlite runs one thread per connection, in order), so the reads
+    that mirroring needs never queue behind one; and each group has a time budget (search_budget.py)."""
 
     writer: Writer
-    _next_reader: Iterator[aiosqlite.Connection]
+    _next_search_reader: Iterator[aiosqlite.Connection]
+    search_budget: float = SEARCH_BUDGET
 
     _fetchall: Callable[[str, tuple | dict], Awaitable[list[sqlite3.Row]]]  # SqliteStore's
 
@@ -94,14 +99,23 @@ class SearchStore:
         """Matching posts (the newest `limit` of them when the query has words) with bm25 relevance;
         without words, the newest `limit` questions the filters allow (relevance 0). Only questions
         in `readable` channels (None: every channel, for tools no member uses). The walk stops at
-        WALK_BUDGET, keeping what it found (not `complete`)."""
+        WALK_STEPS, keeping what it found (not `complete`); past the time budget, TooBroad."""
         params = {**_filters(query, guild_id, readable), "limit": limit}
-        reader = next(self._next_reader)
         if not query.has_text:
-            rows, complete = await run_on_connection_thread(reader, lambda conn: walk(conn, sq.FILTERED, params))
+            rows, complete = await self._search_read(lambda conn: walk(conn, sq.FILTERED, params))
             return Candidates([_candidate(r, 0.0) for r in rows], complete)
         params["match"] = match_all(query)
-        return await run_on_connection_thread(reader, lambda conn: self._ranked_candidates(conn, query, params))
+        return await self._search_read(lambda conn: self._ranked_candidates(conn, query, params))
+
+    async def _search_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(connection)` on a search connection's thread; TooBroad once it takes longer than the budget."""
+        budget = self.search_budget
+
+        def bounded(conn: sqlite3.Connection) -> T:
+            with time_budget(conn, budget):
+                return fn(conn)
+
+        return await run_on_connection_thread(next(self._next_search_reader), bounded)
 
     def _ranked_candidates(self, conn: sqlite3.Connection, query: SearchQuery, params: dict) -> Candidates:
         """On the reader's thread: which terms are very common, the candidates, their relevance."""
@@ -148,8 +162,7 @@ class SearchStore:
         """Result lines for ranked hits, in the order given, with snippets of their best posts."""
         if not hits:
             return []
-        reader = next(self._next_reader)
-        return await run_on_connection_thread(reader, lambda conn: _results(conn, hits, query))
+        return await self._search_read(lambda conn: _results(conn, hits, query))
 
     async def similar_candidates(
         self, guild_id: int, terms: tuple[str, ...], limit: int, *, readable: Readable | None,
@@ -162,9 +175,8 @@ class SearchStore:
         match = " AND ".join(map(fts_string, terms)) if every else match_any(terms, title_only=title_only)
         channels = None if readable is None else readable.as_json()
         params = (match, guild_id, limit, channels)
-        reader = next(self._next_reader)
         # Bounded as a search's walk is: a cut walk only offers fewer similar questions.
-        rows, _ = await run_on_connection_thread(reader, lambda conn: walk(conn, sq.SIMILAR, params))
+        rows, _ = await self._search_read(lambda conn: walk(conn, sq.SIMILAR, params))
         return [SimilarCandidate(r[0], r[1], r[2], r[3], -float(r[4]), r[5], bool(r[6])) for r in rows]
 
     # -- tags
@@ -203,27 +215,26 @@ class SearchStore:
 
 
 def walk(conn: sqlite3.Connection, sql: str, params: dict | tuple) -> tuple[list[tuple], bool]:
-    """The rows of a candidate statement, read until it ends or until WALK_BUDGET ticks of work;
-    whether it ended. Rows come one step at a time, so a stopped walk keeps every row it found."""
-    ticks = 0
+    """The rows of a candidate statement, read until it ends or until WALK_STEPS steps of work;
+    whether it ended. Rows come one step at a time, so a stopped walk keeps every row it found. Past
+    the time budget (search_budget.py) it is stopped too, and that raises TooBroad."""
+    steps = 0
 
-    def tick() -> bool:
-        nonlocal ticks
-        ticks += 1
-        return ticks > WALK_BUDGET  # True interrupts the statement
+    def spent() -> bool:
+        nonlocal steps
+        steps += PROGRESS_STEPS
+        return steps > WALK_STEPS  # True interrupts the statement
 
     cursor = conn.cursor()
     cursor.row_factory = None
     rows: list[tuple] = []
-    conn.set_progress_handler(tick, WALK_TICK)
-    try:
-        rows.extend(cursor.execute(sql, params))
-    except sqlite3.OperationalError:
-        if ticks <= WALK_BUDGET:
-            raise  # not our interruption
-        return rows, False
-    finally:
-        conn.set_progress_handler(None, 0)
+    with work_limit(conn, spent):
+        try:
+            rows.extend(cursor.execute(sql, params))
+        except sqlite3.OperationalError:
+            if steps <= WALK_STEPS or out_of_time():
+                raise  # not the walk's own stop
+            return rows, False
     return rows, True
 
 

@@ -25,11 +25,12 @@ from . import moderation_queries as mq
 from . import queries as q
 from . import vote_queries as vq
 from .acceptance import drop_acceptance_of, set_acceptance
-from .connection import check_writable, open_reader, open_writer
+from .connection import check_writable, open_reader, open_writer, run_on_connection_thread
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
 from .search import SearchStore
+from .search_budget import lower_priority
 from .thread_page import ThreadPageStore
 from .votes import (
     Recount,
@@ -49,11 +50,16 @@ REPLAY_REPUTATION = "replay_reputation"  # meta key set by migration 0009
 class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
-    def __init__(self, path: Path, writer: Writer, readers: list[aiosqlite.Connection]) -> None:
+    def __init__(
+        self, path: Path, writer: Writer, readers: list[aiosqlite.Connection],
+        search_readers: list[aiosqlite.Connection] | None = None,
+    ) -> None:  # fmt: skip
         self.path = path
         self.writer = writer
-        self._readers = readers
+        self._readers = readers + (search_readers or [])
         self._next_reader = itertools.cycle(readers)
+        # Searches read on connections of their own (db/search.py): never ahead of a handler's reads.
+        self._next_search_reader = itertools.cycle(search_readers or readers)
 
     async def close(self) -> None:
         """Commit what is queued, then close every connection."""
@@ -259,9 +265,10 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
         await self.writer.run_sync(partial(_changes, q.SET_META, (key, value)))
 
 
-async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
-    """Create the database if needed, bring its schema up to date, open the readers and start the
-    writer (its process opens the write connection once the migrations' one is closed)."""
+async def open_store(path: Path, *, readers: int = 2, search_readers: int = 2) -> SqliteStore:
+    """Create the database if needed, bring its schema up to date, open the readers (and the
+    searches' own) and start the writer (its process opens the write connection once the
+    migrations' one is closed)."""
     check_writable(path)
     write_conn = await open_writer(path)
     try:
@@ -271,15 +278,18 @@ async def open_store(path: Path, *, readers: int = 2) -> SqliteStore:
         await write_conn.close()
     opened: list[aiosqlite.Connection] = []
     try:
-        for _ in range(max(1, readers)):
+        for _ in range(max(1, readers) + max(0, search_readers)):
             opened.append(await open_reader(path))
+        for conn in opened[max(1, readers) :]:
+            await run_on_connection_thread(conn, lower_priority)
         writer = Writer(path)
         await writer.start()
     except BaseException:
         for conn in opened:
             await conn.close()
         raise
-    store = SqliteStore(path, writer, opened)
+    general = max(1, readers)
+    store = SqliteStore(path, writer, opened[:general], opened[general:])
     if replay_pending:
         await writer.run_long(_replay_reputation_once, RecountProgress())
     return store

@@ -148,7 +148,8 @@ class ForumStore(Protocol):
         """Posts matching the query's words (the newest `limit`), with bm25 relevance and the filters
         applied; without words, the newest `limit` questions the filters allow. Only questions in
         `readable` channels count (None: every channel, for tools no member uses). The walk's work
-        is bounded: cut short, the result says it is not complete."""
+        is bounded: cut short, the result says it is not complete. Like every search method here,
+        raises search.TooBroad when it runs past its time budget."""
 
     async def search_results(self, hits: list[Hit], query: SearchQuery) -> list[SearchResult]:
         """Result lines (title, score, answers, snippet of the hit's post) in the order given."""

@@ -19,7 +19,7 @@ from .errors import BadInput
 from .ids import parse_snowflake
 
 MAX_QUERY = 200
-MAX_TERMS = 12  # every term is one more doclist to intersect: bound the work
+MAX_TERMS = 12  # words as the index counts them: each is one more doclist to walk (see index_tokens)
 OPERATORS = ("tag", "user", "is", "score")
 IS_VALUES = ("accepted", "unanswered", "open")
 HELP = (
@@ -54,13 +54,21 @@ class SearchQuery:
         return self.words + self.phrases
 
 
+class TooBroad(BadInput):
+    """The search did not finish within its time budget (the store stops it)."""
+
+
+TOO_BROAD = (
+    "This search is too broad to answer quickly: add words, or narrow it with `tag:`, `user:` or `is:`. "
+    "Long phrases of very common words are the slowest."
+)
+
+
 def parse_query(text: str) -> SearchQuery:
     """Parse a query or raise BadInput saying exactly what is wrong with it."""
-    text = text.strip()
+    text = clean_query(text)
     if len(text) > MAX_QUERY:
         raise BadInput(f"Searches are at most {MAX_QUERY} characters; yours has {len(text)}.")
-    if control := _control_character(text):
-        raise BadInput(f"Searches cannot hold control characters (yours has {control}): type the words without it.")
     parts: dict[str, list] = {k: [] for k in ("words", "phrases", "excluded", "tags", "ignored")}
     flags: dict[str, object] = {}
     for token, quoted in _tokens(text):
@@ -84,8 +92,7 @@ def parse_query(text: str) -> SearchQuery:
         ignored=tuple(parts["ignored"]),
         **flags,  # type: ignore[arg-type]
     )
-    if len(query.positive) + len(query.excluded) > MAX_TERMS:
-        raise BadInput(f"Use at most {MAX_TERMS} words and phrases in one search.")
+    _check_size(query)
     if query.excluded and not query.has_text:
         raise BadInput("Say what to search for, not only what to leave out (-word).")
     if not query.has_text and query == SearchQuery(ignored=query.ignored):
@@ -94,13 +101,57 @@ def parse_query(text: str) -> SearchQuery:
     return query
 
 
-def _control_character(text: str) -> str:
-    """The first control character that is not whitespace (NUL, ESC, DEL...), named, or ''. The
-    index could never match one, and a NUL would end the search expression early."""
-    for ch in text:
-        if unicodedata.category(ch) == "Cc" and not ch.isspace():
-            return f"U+{ord(ch):04X}"
-    return ""
+def clean_query(text: str) -> str:
+    """The query with control and format characters (NUL, line breaks, bidi overrides, zero-width
+    marks) turned into spaces: the index only ever splits on them, and Discord shows them badly."""
+    text = unicodedata.normalize("NFC", text)  # "e" + U+0301 is one word, as "é" is (diacritics fold)
+    return "".join(" " if unicodedata.category(ch) in _INVISIBLE else ch for ch in text).strip()
+
+
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp", "Cs")
+
+
+def index_tokens(text: str) -> list[str]:
+    """The words the search index surely sees in `text`: runs of letters, digits and private-use
+    characters, as FTS5's unicode61 tokenizer (db/migrations/0005_search.sql) keeps them; anything
+    else separates, so `a.b-c_d` is four words."""
+    return _INDEX_WORD.findall(text)
+
+
+def index_word_count(text: str) -> int:
+    """How many words the index may see in `text`, never fewer than it does. SQLite's Unicode tables
+    are older than Python's: a character assigned since (a newer emoji, a bidi isolate) or a mark
+    may be part of a word there, so each such character counts as one more word here."""
+    count = len(_INDEX_WORD.findall(text))
+    if not text.isascii():
+        count += sum(1 for ch in text if not ch.isascii() and _uncertain(ch))
+    return count
+
+
+# Letters and digits (what str.isalnum() accepts: Unicode L* and N*) and private use (Co), as
+# unicode61's default categories "L* N* Co"; a few vowel signs (Mc in SQLite's tables) excepted.
+_INDEX_WORD = re.compile(r"(?:[^\W_\u19b0-\u19c9\u1cf2\u1cf3]|[\ue000-\uf8ff\U000f0000-\U0010fffd])+")
+
+
+def _uncertain(ch: str) -> bool:
+    """Neither surely in a word (_INDEX_WORD) nor surely a separator to SQLite: a separator it knows is
+    punctuation, a symbol or a space both today and in Unicode 3.2 (whose table Python keeps)."""
+    if _INDEX_WORD.fullmatch(ch):
+        return False
+    then = unicodedata.ucd_3_2_0.category(ch)
+    return unicodedata.category(ch)[0] in "MC" or then == "Cn" or then[0] in "LNMC"
+
+
+def _check_size(query: SearchQuery) -> None:
+    """Every word the index sees costs a doclist walk: count them as it does, not by spaces."""
+    terms = query.positive + query.excluded
+    counted = sum(index_word_count(t) for t in terms)
+    if counted > MAX_TERMS:
+        longest = max(terms, key=index_word_count)
+        parts = index_word_count(longest)
+        shown = longest[:30].replace("`", "'")
+        split = f" (`{shown}` alone counts as {parts}: words split at . - _ ' and other marks)" if parts > 1 else ""
+        raise BadInput(f"Too many words: use at most {MAX_TERMS} in one search; yours has {counted}{split}.")
 
 
 def searchable(text: str) -> bool:

@@ -3,6 +3,7 @@ members change in Discord. Adapters pass plain data in; the store does the match
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import secrets
@@ -13,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from .asking import Draft
 from .errors import BadInput, NotAllowed, NotFound
 from .ports import ForumStore
-from .search import Hit, SearchPage, SearchQuery, parse_query, rank
+from .search import Hit, SearchPage, SearchQuery, TooBroad, parse_query, rank
 from .similar import SHOWN, PendingAsk, SimilarQuestion, key_terms, pick_similar
 from .visibility import Readable
 
@@ -62,11 +63,14 @@ class SearchService:
             return []
         # Questions with every title word first (precise and cheap), then any of the title and body
         # words when that found too few; pick_similar decides what is close enough.
-        found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, readable=readable,
-                                                    every=True)  # fmt: skip
-        if len({c.question_id for c in found}) < SHOWN:
-            found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES,
-                                                         readable=readable)  # fmt: skip
+        # A hint, not a gate: a step past its time budget (TooBroad) adds nothing, and the question is posted.
+        found = []
+        with contextlib.suppress(TooBroad):
+            found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, readable=readable,
+                                                        every=True)  # fmt: skip
+            if len({c.question_id for c in found}) < SHOWN:
+                found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES,
+                                                             readable=readable)  # fmt: skip
         return pick_similar(title_terms, found)
 
     async def hold_draft(self, guild_id: int, user_id: int, draft: Draft) -> PendingAsk:

@@ -8,18 +8,15 @@ question would stop at the "similar questions" step and members would learn to c
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from .search import blended
+from .search import blended, index_tokens
 
 MAX_TITLE_TERMS = 8
 MAX_BODY_TERMS = 6
 MIN_SHARED_RATIO = 0.6
 SHOWN = 3
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 # Words that say nothing about a question's subject. Short, English, and deliberately conservative:
 # a missing stopword only costs a little ranking, a wrong one could hide the word that matters.
@@ -33,7 +30,8 @@ STOPWORDS = frozenset(
 
 
 def words(text: str) -> list[str]:
-    return [w.casefold() for w in _WORD.findall(text)]
+    """As the index splits them (a term of several index words would be a costly phrase)."""
+    return [w.casefold() for w in index_tokens(text)]
 
 
 def key_terms(title: str, body: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

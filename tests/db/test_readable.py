@@ -61,8 +61,7 @@ async def test_a_long_walk_stops_at_its_budget_and_says_so(store, monkeypatch):
     for text in ("zebra", "is:open"):
         whole = await store.search_candidates(GUILD, parse_query(text), 5, readable=open_only)
         assert whole.complete and {c.question_id for c in whole.found} == {1}
-    monkeypatch.setattr(db_search, "WALK_TICK", 100)
-    monkeypatch.setattr(db_search, "WALK_BUDGET", 15)
+    monkeypatch.setattr(db_search, "WALK_STEPS", 1500)
     cut = await store.search_candidates(GUILD, parse_query("zebra"), 5, readable=open_only)
     assert not cut.complete and cut.found == []  # stopped among the staff channel's newest matches
     everything = await store.search_candidates(GUILD, parse_query("zebra"), 5, readable=None)
