@@ -35,8 +35,9 @@ T = TypeVar("T")
 # The work a candidate walk may do, in SQLite virtual-machine instructions (counted by a progress
 # handler). A walk that finds its 300 candidates among the newest matches takes about 16k; one whose
 # matches are nearly all in channels the member may not read, or that a filter leaves out, walks
-# every match (up to 2.8M and 250 ms for common words at 200k posts, growing with the forum). Stopped at the budget, it keeps what it found and says it is
-# not complete, which the search shows as a ranking among the newest matches. At 200k posts, with
+# every match (up to 2.8M and 250 ms for common words at 200k posts, growing with the forum).
+# Stopped at the budget, it keeps what it found and says it is not complete, which the search shows
+# as a ranking among the newest matches. At 200k posts, with
 # the budget: no typical or common search of a member who reads the questions channel is cut, and
 # a member who reads none searching common words takes p99 77 ms (bench/RESULTS.md).
 WALK_STEPS = 250_000

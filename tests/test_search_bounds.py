@@ -27,6 +27,7 @@ from bot.forum.search import (
 )
 from bot.forum.search_service import SearchService
 from bot.forum.similar import SimilarCandidate, key_terms
+from bot.forum.visibility import Readable
 from db.search_budget import time_budget
 from tests.harness import eventually
 from tests.test_first_slice import setup_forum
@@ -137,7 +138,7 @@ class _SlowStore:
     def __init__(self, first: list[SimilarCandidate]) -> None:
         self.first, self.calls = first, 0
 
-    async def similar_candidates(self, guild_id, terms, limit, *, title_only=False, every=False):
+    async def similar_candidates(self, guild_id, terms, limit, *, readable, title_only=False, every=False):
         self.calls += 1
         if self.calls > 1 or not self.first:
             raise TooBroad(TOO_BROAD)
@@ -146,9 +147,9 @@ class _SlowStore:
 
 async def test_similar_questions_past_the_budget_never_stop_asking():
     draft = Draft("Slash commands never sync", "tree.sync leaves them hidden", ())
-    assert await SearchService(_SlowStore([])).similar_questions(7, draft, lambda _c: True) == []
+    assert await SearchService(_SlowStore([])).similar_questions(7, draft, Readable(frozenset({9}))) == []
     close = SimilarCandidate(1, 9, "Slash commands never sync at all", "", 1.0, 0, False)
-    found = await SearchService(_SlowStore([close])).similar_questions(7, draft, lambda _c: True)
+    found = await SearchService(_SlowStore([close])).similar_questions(7, draft, Readable(frozenset({9})))
     assert [q.question_id for q in found] == [1], "what the first step found is kept"
 
 
