@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.forum.errors import StoreUnavailable
+
 from .batch import TransactionLost
 from .write_process import WriteProcess, WriteProcessGone
 from .write_server import encode_frame
@@ -40,8 +42,8 @@ log = logging.getLogger(__name__)
 IN_FLIGHT = 2
 
 
-class WriterClosed(RuntimeError):
-    pass
+class WriterClosed(StoreUnavailable):
+    """The writer is stopped (the bot is closing, or the write process could not be started again)."""
 
 
 class _Item:
