@@ -91,7 +91,7 @@ class QuorumBot(commands.Bot):
         logged with a traceback each time. Anything else is logged as discord.py does."""
         error = sys.exc_info()[1]
         if isinstance(error, StoreUnavailable):
-            self.service.repair.failed(_event_thread(args), error)
+            self.service.repair.failed(error.thread_id or _event_thread(args), error)
             return
         await super().on_error(event_method, *args, **kwargs)
 

@@ -28,7 +28,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         service = getattr(interaction.client, "service", None)
         if service is not None:
             thread = interaction.channel_id if isinstance(interaction.channel, discord.Thread) else None
-            service.repair.failed(thread, error)
+            service.repair.failed(error.thread_id or thread, error)
         text = error.message
     elif isinstance(error, ForumError):
         text = error.message

@@ -155,9 +155,13 @@ def fill(fs: Path, name: str) -> Path:
 
 
 async def slash(emulator, user_id: int, name: str, options: dict) -> str:
+    """A command run from the server's text channel; the bot's final (private) answer."""
     inter = await emulator.invoke_slash(user_id, emulator.world.text_channel_id, name, options)
-    response = await inter.wait_response()
-    return response["data"]["content"]
+    await inter.wait_response()
+    await emulator.wait_for(lambda: inter.followups or inter.response_type == 4, message="no answer")
+    answer = inter.followups[-1] if inter.followups else inter.responses[0]["data"]
+    assert answer["flags"] & 64, "answered privately"
+    return answer["content"]
 
 
 async def test_full_disk_is_said_once_told_plainly_and_repaired_when_space_returns(tmp_path, small_fs):
@@ -197,7 +201,12 @@ async def test_full_disk_is_said_once_told_plainly_and_repaired_when_space_retur
         await emulator.delete_message(tid, answers[3])
         text = await slash(emulator, ids[0], "vote", {"message": str(answers[2]), "direction": "up"})
         assert text.startswith("Quorum could not save your vote right now (storage unavailable)"), text
-        assert "does not count" in text and "try again in a minute" in text
+        assert "does not count" in text and "try again in a minute" in text  # no reaction to find later
+        # /accept pins first (Discord has it), then records: the pin is what the repair reads later.
+        link = f"https://discord.com/channels/{w.guild_id}/{tid}/{answers[2]}"
+        text = await slash(emulator, ids[0], "accept", {"message": link})
+        assert "could not record the acceptance right now (storage unavailable)" in text, text
+        assert "will be recorded from the pin once storage is back" in text and w.pinned_ids(tid) == [answers[2]]
         await asyncio.sleep(2.0)  # the bot has tried every one of them
 
         during = bot.output[before:]
