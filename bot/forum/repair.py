@@ -112,8 +112,8 @@ class Repair:
         self._start()
 
     def _start(self) -> None:
-        if self._task is not None and not self._task.done():
-            return
+        if self._catch_up is None or (self._task is not None and not self._task.done()):
+            return  # not attached (yet, or any more: the bot is closing), or already running
         with contextlib.suppress(RuntimeError):  # no running loop: the next failure on one starts it
             self._task = asyncio.get_running_loop().create_task(self._run(), name="quorum-repair")
 

@@ -207,6 +207,9 @@ async def test_full_disk_is_said_once_told_plainly_and_repaired_when_space_retur
         text = await slash(emulator, ids[0], "accept", {"message": link})
         assert "could not record the acceptance right now (storage unavailable)" in text, text
         assert "will be recorded from the pin once storage is back" in text and w.pinned_ids(tid) == [answers[2]]
+        # /ask posts in Discord first: the member is told it is up and need not ask again.
+        text = await slash(emulator, ids[2], "ask", {"title": "Asked while full", "body": "is it kept?"})
+        assert text.startswith("Your question is up") and "no need to ask again" in text, text
         await asyncio.sleep(2.0)  # the bot has tried every one of them
 
         during = bot.output[before:]
