@@ -168,6 +168,9 @@ class CatchUp(commands.Cog):
             self.service.repair.failed(thread_id, exc)
         except discord.HTTPException as exc:  # no access, or Discord failing: the next catch-up run reads it
             log.warning("Repair: thread %s unreadable: %s", thread_id, exc)
+        except Exception:
+            if not self.bot.is_closed():
+                log.exception("Repair: thread %s failed; going on with the others", thread_id)
 
     async def _runs(self) -> None:
         while True:

@@ -186,7 +186,8 @@ class Writer:
         while starting) fails this batch only, and the next batch tries again, at most once per
         RESTART_EVERY; a database it cannot open (DatabaseUnusable) stops the writer."""
         if time.monotonic() - self._restart_failed_at < RESTART_EVERY:
-            self._answered(batch, "lost", WriteProcessGone("the database write process is starting again"))
+            gone = WriteProcessGone("the database write process is not running; starting it again shortly")
+            self._answered(batch, "lost", gone)
             return
         log.error("The database write process ended unexpectedly; starting it again")
         self.restarts += 1

@@ -128,10 +128,8 @@ class Repair:
                 self._dirty.clear()
                 try:
                     await self._catch_up(threads)  # a thread whose writes fail again is marked again
-                except Exception:
-                    log.exception("Repairing threads %s failed; trying again", threads)
-                    self._dirty.update(threads)
-                    continue
+                except Exception:  # a bug, not the store: trying again would only fail again
+                    log.exception("Repairing threads %s failed; the next catch-up run reads them", threads)
                 self._caught_up += len(threads)
             if not self._dirty or self._catch_up is None:
                 self.failures.recovered(self._caught_up)
