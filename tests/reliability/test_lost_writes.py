@@ -24,7 +24,7 @@ from emulator.spec_check import default_spec_path
 from tests.harness import eventually
 
 from .members import Members
-from .support import DOWN, UP, BotProcess
+from .support import DOWN, UP, BotProcess, read_db
 from .test_crash import agree, setup_forum
 
 KILLS = 12
@@ -154,9 +154,17 @@ def fill(fs: Path, name: str) -> Path:
     return path
 
 
-async def slash(emulator, user_id: int, name: str, options: dict) -> str:
-    """A command run from the server's text channel; the bot's final (private) answer."""
-    inter = await emulator.invoke_slash(user_id, emulator.world.text_channel_id, name, options)
+def status(database: Path, thread_id: int) -> str:
+    conn = read_db(database)
+    try:
+        return conn.execute("SELECT status FROM questions WHERE id = ?", (thread_id,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def slash(emulator, user_id: int, name: str, options: dict, channel_id: int | None = None) -> str:
+    """A command run from the server's text channel (or `channel_id`); the bot's final (private) answer."""
+    inter = await emulator.invoke_slash(user_id, channel_id or emulator.world.text_channel_id, name, options)
     await inter.wait_response()
     await emulator.wait_for(lambda: inter.followups or inter.response_type == 4, message="no answer")
     answer = inter.followups[-1] if inter.followups else inter.responses[0]["data"]
@@ -210,6 +218,9 @@ async def test_full_disk_is_said_once_told_plainly_and_repaired_when_space_retur
         # /ask posts in Discord first: the member is told it is up and need not ask again.
         text = await slash(emulator, ids[2], "ask", {"title": "Asked while full", "body": "is it kept?"})
         assert text.startswith("Your question is up") and "no need to ask again" in text, text
+        # A moderator's /lock: Discord has it, and Quorum mirrors a locked thread once writes work.
+        text = await slash(emulator, w.members["mod"].id, "lock", {"reason": "cooling off"}, channel_id=tid)
+        assert text.startswith("Done in Discord, but Quorum could not record it right now (storage unavailable)")
         await asyncio.sleep(2.0)  # the bot has tried every one of them
 
         during = bot.output[before:]
@@ -222,10 +233,12 @@ async def test_full_disk_is_said_once_told_plainly_and_repaired_when_space_retur
         filler.unlink()  # space returns: without a restart, the store catches up with Discord
         await agree(emulator, database, timeout=REPAIRED_WITHIN_S)
         await said(bot, "The database takes writes again")
+        assert status(database, tid) == "locked"
 
         await bot.stop()
         await bot.start()
         await agree(emulator, database)
+        assert status(database, tid) == "locked"
     finally:
         await bot.stop()
         await emulator.stop()
