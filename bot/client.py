@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
+from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot.config import Settings
 from bot.endpoints import discover_gateway, use_gateway
+from bot.forum.errors import StoreUnavailable
 from bot.forum.ports import ForumStore
 from bot.forum.service import ForumService
 from bot.tree import QuorumTree
@@ -82,6 +85,16 @@ class QuorumBot(commands.Bot):
         assert self.user is not None
         log.info("Connected as %s (%s) to %d guild(s)", self.user, self.user.id, len(self.guilds))
 
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """An event handler failed. A write lost to an unavailable store is no bug: the event's thread
+        is caught up once writes work again (bot/forum/repair.py), and the failure is counted, not
+        logged with a traceback each time. Anything else is logged as discord.py does."""
+        error = sys.exc_info()[1]
+        if isinstance(error, StoreUnavailable):
+            self.service.repair.failed(error.thread_id or _event_thread(args), error)
+            return
+        await super().on_error(event_method, *args, **kwargs)
+
     @property
     def message_content_granted(self) -> bool:
         return self.intents.message_content
@@ -104,3 +117,19 @@ class QuorumBot(commands.Bot):
         await self.store.set_meta(key, digest)
         log.info("Synced %d command(s) %s", len(payload), f"to guild {guild.id}" if guild else "globally")
         return True
+
+
+def _event_thread(args: tuple[Any, ...]) -> int | None:
+    """The channel (a question's thread, if it was one) an event was about; the repair ignores the
+    ids of channels that are not watched threads."""
+    for arg in args:
+        for name in ("thread_id", "channel_id"):  # raw events: thread updates and deletes name the thread
+            value = getattr(arg, name, None)
+            if isinstance(value, int):
+                return value
+        if isinstance(arg, discord.abc.GuildChannel | discord.Thread):
+            return arg.id
+        channel = getattr(arg, "channel", None)  # a message
+        if channel is not None:
+            return channel.id
+    return None

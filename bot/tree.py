@@ -8,7 +8,7 @@ import secrets
 import discord
 from discord import app_commands
 
-from bot.forum.errors import ForumError
+from bot.forum.errors import ForumError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,15 @@ class QuorumTree(app_commands.CommandTree):
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     """The one error path for commands, modals and buttons: a ForumError or a refused check is told
     to the member as it is; anything else is logged with a reference the member can quote."""
-    if isinstance(error, ForumError):
+    if isinstance(error, StoreUnavailable):
+        # Not a bug: the database cannot be written now. Counted and logged once a minute, and the
+        # thread the command was used in is caught up from Discord once writes work again.
+        service = getattr(interaction.client, "service", None)
+        if service is not None:
+            thread = interaction.channel_id if isinstance(interaction.channel, discord.Thread) else None
+            service.repair.failed(error.thread_id or thread, error)
+        text = error.message
+    elif isinstance(error, ForumError):
         text = error.message
     elif isinstance(error, app_commands.CheckFailure):
         # Permission checks word their own refusal (see cogs/checks.py).

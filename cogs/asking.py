@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.forum.asking import MAX_BODY, MAX_TITLE, Draft
-from bot.forum.errors import ForumError
+from bot.forum.errors import ForumError, StoreUnavailable
 from bot.forum.search_service import SearchService
 from bot.forum.service import ForumService
 from bot.tree import report_error
@@ -19,6 +19,8 @@ from cogs.visibility import readable
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
+ASKED_LATER = ("Your question is up: {url}. Quorum could not record it right now (storage unavailable); it will "
+               "be recorded from the thread once storage is back, so there is no need to ask again.")  # fmt: skip
 
 
 class Asking(commands.Cog):
@@ -142,7 +144,10 @@ class Asking(commands.Cog):
         # soon as the asker is told, and both paths are idempotent.
         info = asked_starter_info(starter, thread_id=thread.id)
         assert info is not None, "the starter embed always names the asker"
-        await self.service.message_created(info, thread_info(thread, starter))
+        try:
+            await self.service.message_created(info, thread_info(thread, starter))
+        except StoreUnavailable as exc:  # posted in Discord: the repair records it from the thread
+            raise StoreUnavailable(exc.reason, ASKED_LATER.format(url=thread.jump_url), thread_id=thread.id) from exc
         await interaction.followup.send(f"Your question is up: {thread.jump_url}", ephemeral=True)
 
 

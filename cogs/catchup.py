@@ -35,6 +35,7 @@ from discord.ext import commands
 
 from bot.forum import catchup as plan
 from bot.forum.catchup import Action, Progress, Seen
+from bot.forum.errors import StoreUnavailable
 from bot.forum.rules import counts_as_post
 from bot.forum.service import ForumService
 from bot.forum.vote_catchup import plan_post
@@ -70,7 +71,11 @@ class CatchUp(commands.Cog):
         # thread id -> when a live THREAD_UPDATE for it arrived, during a run.
         self._live_threads: dict[int, datetime] = {}
 
+    async def cog_load(self) -> None:
+        self.service.repair.attach(self.repair_threads)
+
     async def cog_unload(self) -> None:
+        self.service.repair.detach()
         if self._task is not None:
             self._task.cancel()
 
@@ -130,11 +135,52 @@ class CatchUp(commands.Cog):
         self._task = asyncio.create_task(self._runs(), name="quorum-catchup")
         return self._task
 
+    async def repair_threads(self, thread_ids: list[int]) -> None:
+        """Catch up threads whose live events were lost to an unavailable store (bot/forum/repair.py),
+        now that writes work again: each is read as a run reads it, fresh from Discord."""
+        async with self._lock:
+            self._live_reactions.clear()
+            self._live_threads.clear()
+            self._noting_live_events(True)
+            try:
+                progress = Progress()
+                for thread_id in thread_ids:
+                    if self.bot.is_closed():
+                        return
+                    await self._repair_thread(thread_id, progress)
+                progress.finished = time.monotonic()
+                log.debug("Repair: %s", progress.summary())  # bot/forum/repair.py says when it is done
+            finally:
+                self._noting_live_events(False)
+
+    async def _repair_thread(self, thread_id: int, progress: Progress) -> None:
+        try:
+            try:
+                # From Discord, not the cache: its last_message_id is what the deletion rule relies on.
+                thread = await self.bot.fetch_channel(thread_id)
+            except discord.NotFound:  # deleted while its events were being lost
+                if await self.service.question(thread_id) is not None:
+                    progress.threads_deleted += await self.service.thread_deleted(thread_id)
+                return
+            if not isinstance(thread, discord.Thread) or not self.service.is_watched(thread.guild.id, thread.parent_id):
+                return  # not a question's thread: nothing of it is mirrored
+            await self._read_thread(thread, progress, self.service.clock())
+            progress.threads_done += 1
+        except StoreUnavailable as exc:  # failing again: marked again, read again later
+            self.service.repair.failed(thread_id, exc)
+        except discord.HTTPException as exc:  # no access, or Discord failing: the next catch-up run reads it
+            log.warning("Repair: thread %s unreadable: %s", thread_id, exc)
+        except Exception:
+            if not self.bot.is_closed():
+                log.exception("Repair: thread %s failed; going on with the others", thread_id)
+
     async def _runs(self) -> None:
         while True:
             self._again = False
             try:
                 await self.run()
+            except StoreUnavailable as exc:  # counted and logged by the repair, which runs once writes work
+                self.service.repair.failed(None, exc)
             except Exception:
                 if self.bot.is_closed():
                     return
@@ -265,6 +311,9 @@ class CatchUp(commands.Cog):
                 except (discord.Forbidden, discord.NotFound) as exc:
                     # Permanent for this thread (no access, or deleted since listing): skip it.
                     log.warning("Catch-up: thread %s unreadable: %s", thread.id, exc)
+                except StoreUnavailable as exc:  # the repair reads it again once writes work
+                    progress.threads_failed += 1
+                    self.service.repair.failed(thread.id, exc)
                 except Exception:
                     if self.bot.is_closed():
                         return

@@ -18,6 +18,7 @@ from dataclasses import replace
 import discord
 from discord.ext import commands
 
+from bot.forum.errors import StoreUnavailable
 from bot.forum.models import Post, Question
 from bot.forum.service import ForumService
 from bot.forum.summary import OWN, STARTER, Coalescer, Place, Summary, summarise
@@ -116,6 +117,8 @@ class LiveSummary(commands.Cog):
                 log.debug("Summary of thread %s not updated: the thread is archived", thread_id)
             else:
                 log.warning("Summary of thread %s not updated: %s %s", thread_id, exc.status, exc.text)
+        except StoreUnavailable as exc:  # counted by the repair; the next vote's edit heals the summary
+            self.service.repair.failed(None, exc)
         except Exception:
             log.exception("Summary of thread %s not updated", thread_id)
 

@@ -46,6 +46,7 @@ from .connection import connect_writer
 log = logging.getLogger(__name__)
 
 TICK = 0.1  # seconds between checkpoints
+REPORT_EVERY = 60.0  # seconds between log lines while checkpoints keep failing
 # ~128 MiB of WAL at 4 KiB pages: about 5 s of votes at 1k/s, and the most disk the WAL then takes.
 WAL_LIMIT_PAGES = 32768
 PAGE = 4096
@@ -113,6 +114,7 @@ class Checkpointer:
         self._thread = threading.Thread(target=self._run, name="quorum-db-checkpoint", daemon=True)
         self.restart_wanted = threading.Event()  # the writer should run `finish` between batches
         self.restarts = 0  # finishes that let the WAL start over (for tests and benchmarks)
+        self._said_at: float | None = None  # when a failure was last logged
 
     def start(self) -> None:
         self._thread.start()
@@ -136,8 +138,8 @@ class Checkpointer:
         self._progress_at = time.monotonic()  # a stalled thread: one finish per `stalled_after`
         try:
             busy, wal_pages, copied = checkpoint(writer)
-        except sqlite3.Error:  # the batches are committed either way; the WAL just grows meanwhile
-            log.exception("WAL checkpoint on the write connection failed; trying again after the next batch")
+        except sqlite3.Error as exc:  # the batches are committed either way; the WAL just grows meanwhile
+            self._failed("WAL checkpoint on the write connection failed; trying again after the next batch", exc)
             return
         if not busy and copied == wal_pages:
             self.restart_wanted.clear()
@@ -148,8 +150,17 @@ class Checkpointer:
         while not self._stop.wait(self._tick):
             try:
                 self.step()
-            except Exception:  # never let the thread die: the WAL would then grow without bound
-                log.exception("WAL checkpoint failed; trying again in %.1f s", self._tick)
+            except Exception as exc:  # never let the thread die: the WAL would then grow without bound
+                self._failed(f"WAL checkpoint failed; trying again every {self._tick:.1f} s", exc)
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        """Said once a minute, not at every tick: a full disk fails every checkpoint (a traceback
+        only at DEBUG). The bot's side reports the writes it could not make (bot/forum/repair.py)."""
+        now = time.monotonic()
+        if self._said_at is None or now - self._said_at >= REPORT_EVERY:
+            self._said_at = now
+            log.warning("%s: %s", what, exc)
+        log.debug("%s", what, exc_info=exc)
 
     def step(self) -> None:
         """One checkpoint and the write-back of what it copied. Once the WAL is over its limit,

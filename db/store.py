@@ -45,6 +45,7 @@ from .writer import Writer
 
 SETUP_ACTION = "setup"
 REPLAY_REPUTATION = "replay_reputation"  # meta key set by migration 0009
+PROBE_KEY = "store:write_probe"
 
 
 class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
@@ -263,6 +264,10 @@ class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
 
     async def set_meta(self, key: str, value: str) -> None:
         await self.writer.run_sync(partial(_changes, q.SET_META, (key, value)))
+
+    async def probe_write(self, at: datetime) -> None:
+        """A write of one small row (the probe's time): StoreUnavailable while nothing can be written."""
+        await self.set_meta(PROBE_KEY, at.isoformat())
 
 
 async def open_store(path: Path, *, readers: int = 2, search_readers: int = 2) -> SqliteStore:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.forum.errors import StoreUnavailable
+
 from .batch import Op
 from .connection import DatabaseUnusable
 from .write_server import encode_frame, read_frame
@@ -32,8 +34,9 @@ STOP_TIMEOUT = 30.0
 Answered = Callable[[object, str, Any], None]
 
 
-class WriteProcessGone(RuntimeError):
-    """The write process ended while a batch was in its hands: whether it committed is unknown."""
+class WriteProcessGone(StoreUnavailable):
+    """The write process ended while a batch was in its hands: whether it committed is unknown.
+    Callers see the storage as unavailable; catch-up repairs what the batch would have written."""
 
 
 class WriteProcess:

@@ -12,7 +12,7 @@ Protocol on stdin/stdout: frames of a 4-byte big-endian length and a pickle.
      updates (see RecountProgress in db/votes.py)
   <- ("progress", attributes) every PROGRESS_EVERY seconds while such a batch runs
   <- ("done", [(ok, value or exception), ...]) once committed, or ("lost", exception) when the
-     batch as a whole did not commit
+     batch as a whole did not commit; a storage failure travels as StoreUnavailable (db/unavailable.py)
 End of stdin (the bot closed the store, or died) ends the process once the batch in hand is done.
 """
 
@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 from .batch import run_batch
 from .checkpointer import Checkpointer
 from .connection import connect_writer
+from .unavailable import classified
 
 HEADER = struct.Struct(">I")
 PROGRESS_EVERY = 0.2
@@ -94,13 +95,14 @@ def _serve_batch(raw: sqlite3.Connection, reply: _Reply, ops: list, progress: ob
     try:
         results = run_batch(raw, ops)
     except Exception as exc:
-        reply.send(("lost", portable(exc)))
+        reply.send(("lost", portable(classified(exc))))
         return
     finally:
         if progress is not None:
             stop.set()
             reporter.join()
             reply.send(("progress", dict(vars(progress))))  # where it ended
+    results = [(ok, v if ok else classified(v)) for ok, v in results]
     try:
         reply.send(("done", results))
     except Exception:  # a value or an exception that does not pickle: say so for that operation only

@@ -20,10 +20,13 @@ import logging
 import pickle
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from bot.forum.errors import StoreUnavailable
 
 from .batch import TransactionLost
 from .write_process import WriteProcess, WriteProcessGone
@@ -38,10 +41,11 @@ log = logging.getLogger(__name__)
 # Batches sent to the write process and not yet answered: while it commits one (waiting for the
 # disk), the next is already on its way, so the process never waits for the bot between batches.
 IN_FLIGHT = 2
+RESTART_EVERY = 1.0  # seconds: after a write process failed to start, batches fail until then
 
 
-class WriterClosed(RuntimeError):
-    pass
+class WriterClosed(StoreUnavailable):
+    """The writer is stopped (the bot is closing, or the write process could not be started again)."""
 
 
 class _Item:
@@ -77,6 +81,7 @@ class Writer:
         self.ops = 0  # operations executed (succeeded or failed)
         self.failed_ops = 0
         self.restarts = 0  # write processes started again after one ended unexpectedly
+        self._restart_failed_at = -RESTART_EVERY
 
     @property
     def queued(self) -> int:
@@ -173,16 +178,28 @@ class Writer:
         except (TypeError, AttributeError, pickle.PicklingError):
             self._send_what_travels(batch)
         except WriteProcessGone:
-            # The process ended unexpectedly (killed, out of memory); the batches it had were
-            # answered as lost. Start another; if that fails, the writer stops.
-            log.error("The database write process ended unexpectedly; starting it again")
-            self.restarts += 1
-            try:
-                self._process.start()
-            except BaseException as exc:
-                self._answered(batch, "lost", exc)
-                raise
+            self._restart_and_send(batch, ops)
+
+    def _restart_and_send(self, batch: list[_Item], ops: list) -> None:
+        """The process ended unexpectedly (killed, out of memory); the batches it had were answered
+        as lost. Start another and send it the batch. One that ends again before it is ready (killed
+        while starting) fails this batch only, and the next batch tries again, at most once per
+        RESTART_EVERY; a database it cannot open (DatabaseUnusable) stops the writer."""
+        if time.monotonic() - self._restart_failed_at < RESTART_EVERY:
+            gone = WriteProcessGone("the database write process is not running; starting it again shortly")
+            self._answered(batch, "lost", gone)
+            return
+        log.error("The database write process ended unexpectedly; starting it again")
+        self.restarts += 1
+        try:
+            self._process.start()
             self._process.send(batch, ops, batch[0].progress)
+        except WriteProcessGone as exc:
+            self._restart_failed_at = time.monotonic()
+            self._answered(batch, "lost", exc)
+        except BaseException as exc:
+            self._answered(batch, "lost", exc)
+            raise
 
     def _send_what_travels(self, batch: list[_Item]) -> None:
         """Some operation of the batch cannot be pickled (a closure, a lambda, an open handle): fail

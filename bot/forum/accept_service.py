@@ -7,11 +7,16 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 from .acceptance import PinPlan, acceptable, may_accept, plan_from_pins
-from .errors import NotAllowed, NotFound
+from .errors import NotAllowed, NotFound, StoreUnavailable
 from .models import AuditEntry, Post, Question
 from .ports import ForumStore
 
 UNKNOWN_ACTOR = 0  # an unpin in Discord names nobody; the audit log says "someone"
+# Discord has the pin (or its removal) already; the repair reads the thread's pins once writes work.
+ACCEPT_LATER = ("The answer is pinned, but Quorum could not record the acceptance right now (storage "
+                "unavailable); it will be recorded from the pin once storage is back.")  # fmt: skip
+UNACCEPT_LATER = ("The answer is unpinned, but Quorum could not record it right now (storage unavailable); "
+                  "it will be recorded from the pins once storage is back.")  # fmt: skip
 
 
 class AcceptService:
@@ -80,7 +85,10 @@ class AcceptService:
             self._pinners[(thread_id, answer_id)] = member_id
             await in_discord(question, post)
             audit = self._audit(question, answer_id, member_id, reason="command")
-            await self.store.set_acceptance(thread_id, answer_id, member_id, self.clock(), audit)
+            try:
+                await self.store.set_acceptance(thread_id, answer_id, member_id, self.clock(), audit)
+            except StoreUnavailable as exc:
+                raise StoreUnavailable(exc.reason, ACCEPT_LATER, thread_id=thread_id) from exc
             return question
 
     async def unaccept(self, thread_id: int, member_id: int, moderator: bool,
@@ -93,7 +101,10 @@ class AcceptService:
                 raise NotFound("This question has no accepted answer.")
             await in_discord(question)
             audit = self._audit(question, None, member_id, reason="command")
-            await self.store.set_acceptance(thread_id, None, None, self.clock(), audit)
+            try:
+                await self.store.set_acceptance(thread_id, None, None, self.clock(), audit)
+            except StoreUnavailable as exc:
+                raise StoreUnavailable(exc.reason, UNACCEPT_LATER, thread_id=thread_id) from exc
             return question
 
     async def unpinned_by_bot(self, thread_id: int, message_id: int, bot_id: int) -> None:

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .accept_service import UNKNOWN_ACTOR
-from .errors import BadInput, NotFound
+from .errors import BadInput, NotFound, StoreUnavailable
 from .models import AuditEntry, Question, QuestionStatus
 from .moderation import THREAD_STATE, Action, ThreadState, check_original, may_moderate, mirrored_status, transition
 from .ports import ForumStore
 
 AUDIT_PAGE_SIZE = 10
 MAX_REASON = 300
+NOT_RECORDED = ("Done in Discord, but Quorum could not record it right now (storage unavailable): run the "
+                "command again in a minute so the forum shows it too.")  # fmt: skip
 # Audit actions whose target is a message (an answer) rather than a thread or a channel.
 MESSAGE_ACTIONS = frozenset({"accept", "unaccept", "unpin"})
 THREAD_ACTIONS = frozenset(str(a) for a in Action)
@@ -87,7 +89,10 @@ class ModerationService:
             await in_discord(change)
             at = self.clock()
             audit = AuditEntry(question.guild_id, actor_id, str(action), thread_id, reason, at)
-            await self.store.set_status(thread_id, status, original.id if original else None, at, audit)
+            try:
+                await self.store.set_status(thread_id, status, original.id if original else None, at, audit)
+            except StoreUnavailable as exc:  # Discord shows it; only the moderator's command can say which status
+                raise StoreUnavailable(exc.reason, NOT_RECORDED) from exc
             return change
 
     async def lock_seen(self, thread_id: int, locked: bool) -> QuestionStatus | None:

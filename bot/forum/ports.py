@@ -141,6 +141,9 @@ class ForumStore(Protocol):
     async def audit_count(self, guild_id: int, *, actor_id: int | None = None) -> int: ...
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
+    async def probe_write(self, at: datetime) -> None:
+        """One small write, to learn whether the store takes writes again: raises StoreUnavailable
+        (bot/forum/errors.py) while it cannot. Every write raises it then, for the same reasons."""
 
     # search (db/search.py)
     async def search_candidates(self, guild_id: int, query: SearchQuery, limit: int, *,

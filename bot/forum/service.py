@@ -18,6 +18,7 @@ from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadVie
 from .moderation_service import ModerationService
 from .ports import ForumStore
 from .profiles import Profiles
+from .repair import Repair, probe_with
 from .summary import Place
 from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
@@ -48,6 +49,8 @@ class ForumService:
         self.profiles = Profiles(store)
         self.acceptance = AcceptService(store, clock, self._in_order)
         self.moderation = ModerationService(store, clock, self._in_order)
+        # Threads whose events were lost to an unavailable store, caught up once writes work again.
+        self.repair = Repair(probe_with(store.probe_write, clock))
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)

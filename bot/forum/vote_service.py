@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from .errors import NotAllowed, NotFound
+from .errors import NotAllowed, NotFound, StoreUnavailable
 from .models import GuildSettings, Post
 from .ports import ForumStore
 from .voting import VoteOutcome, VoteResult, VoteVia, day_start, vote_value
@@ -39,6 +39,9 @@ class DirectVote:
 OWN_POST_NOTE = "Votes on your own posts don't count, so I removed that reaction. (I'll only say this once.)"
 NOT_A_POST = "That message is not a post in a question thread."
 OWN_POST_REFUSED = "You can't vote on your own posts."
+# A /vote has no reaction the repair could find later: it is lost for good, and the member must know.
+VOTE_NOT_SAVED = ("Quorum could not save your vote right now (storage unavailable), so it does not count; "
+                  "try again in a minute.")  # fmt: skip
 
 
 class VoteService:
@@ -145,8 +148,11 @@ class VoteService:
         Refusals raise a ForumError."""
         settings = self.settings(guild_id)
         await self.target(guild_id, message_id)
-        outcome = await self.store.apply_vote(message_id, user_id, value, self.clock(), cap=settings.daily_vote_cap,
-                                              via=VoteVia.COMMAND)  # fmt: skip
+        try:
+            outcome = await self.store.apply_vote(message_id, user_id, value, self.clock(),
+                                                  cap=settings.daily_vote_cap, via=VoteVia.COMMAND)  # fmt: skip
+        except StoreUnavailable as exc:
+            raise StoreUnavailable(exc.reason, VOTE_NOT_SAVED) from exc
         self._notify(outcome)
         if outcome.result is VoteResult.NOT_A_POST:
             raise NotFound(NOT_A_POST)  # deleted between the two reads

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.forum.errors import StoreUnavailable
 from db.writer import IN_FLIGHT, TransactionLost, WriteProcessGone, Writer, WriterClosed
 
 from . import writer_ops as ops
@@ -219,3 +220,33 @@ async def test_a_database_that_cannot_be_opened_is_a_clear_error(tmp_path: Path)
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ValueError, match="not a usable SQLite database"):
         await Writer(path).start()
+
+
+async def test_storage_failures_reach_callers_as_store_unavailable(writer: Writer) -> None:
+    # A full database (SQLITE_FULL, as a full disk gives) and a killed write process are the same
+    # thing to the forum: StoreUnavailable (bot/forum/errors.py), classified in db/unavailable.py.
+    with pytest.raises(StoreUnavailable, match="database or disk is full") as full:
+        await writer.run_sync(ops.fill_to_the_page_limit)
+    assert not isinstance(full.value, sqlite3.Error), "the forum never sees sqlite3's errors"
+    await writer.run_sync(ops.lift_the_page_limit)
+    assert await writer.run_sync(partial(ops.insert, 1)) == 1
+    with pytest.raises(sqlite3.IntegrityError):  # a broken rule is no storage failure
+        await writer.run_sync(partial(ops.insert, 1))
+    assert issubclass(WriteProcessGone, StoreUnavailable) and issubclass(WriterClosed, StoreUnavailable)
+
+
+async def test_a_write_process_killed_while_starting_does_not_stop_the_writer(writer: Writer) -> None:
+    os.kill(await writer.run_sync(ops.pid), signal.SIGKILL)
+    await asyncio.sleep(0.2)
+    # The next start is killed before it is ready: that batch fails, the writer goes on.
+    original = writer._process.start
+
+    def start_and_die() -> None:
+        writer._process.start = original
+        raise WriteProcessGone("the database write process did not start (killed)")
+
+    writer._process.start = start_and_die
+    with pytest.raises(WriteProcessGone):
+        await writer.run_sync(partial(ops.insert, 1))
+    await asyncio.sleep(1.0)  # RESTART_EVERY
+    assert await writer.run_sync(partial(ops.insert, 2)) == 2

@@ -87,3 +87,14 @@ def pid(conn: sqlite3.Connection) -> int:
     import os
 
     return os.getpid()
+
+
+def fill_to_the_page_limit(conn: sqlite3.Connection) -> None:
+    """SQLITE_FULL for real: the database may not grow past its pages (as on a full disk)."""
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    conn.execute("INSERT INTO item (id, note) VALUES (1000, ?)", ("x" * 100_000,))
+
+
+def lift_the_page_limit(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA max_page_count = 1073741823")

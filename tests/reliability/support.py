@@ -218,6 +218,8 @@ def world_view(emulator) -> dict:
             if m["type"] in (0, 19) and not m["author"].get("bot"):
                 posts[tid][mid] = m["content"]
                 authors[mid] = int(m["author"]["id"])
+            elif mid == tid and (asked := _asked_starter(m)) is not None:  # /ask: the bot's starter
+                posts[tid][mid], authors[mid] = asked
     for tid in threads:
         for mid in posts[tid]:
             for emoji, value in VOTE_EMOJIS.items():
@@ -232,6 +234,14 @@ def world_view(emulator) -> dict:
         accepted[tid] = answers[-1] if answers else None
     return {"titles": {tid: t["name"] for tid, t in threads.items()}, "posts": posts, "votes": votes,
             "accepted": accepted}  # fmt: skip
+
+
+def _asked_starter(message: dict) -> tuple[str, int] | None:
+    """An /ask question's starter: the bot's embed naming the asker stands for the asker's post
+    (cogs/convert.py, asked_starter_info)."""
+    embed = (message.get("embeds") or [{}])[0]
+    match = re.match(r"^https://discord\.com/users/(\d+)$", embed.get("author", {}).get("url", ""))
+    return None if match is None else (embed.get("description", ""), int(match.group(1)))
 
 
 def differences(emulator, path: Path) -> list[str]:
