@@ -1,37 +1,90 @@
 """The clients under test, each run in a process of its own (entry points take a pipe to the parent).
 
-- bare: a discord.Client with Quorum's intents whose on_raw_reaction_add only counts (limit (a)).
+- sink: no client at all, a raw WebSocket reader that only drains the socket: the sender's own rate.
+- bare: a discord.Client with Quorum's intents whose on_raw_reaction_add only counts (the baseline).
 - quorum: the real QuorumApp (bot/app.py: QuorumBot, its cogs, ForumService, SqliteStore with the
   single writer, synchronous=FULL) on a copy of the fixture (measurement (c)). Done when the writer
   has committed as many operations as frames were sent; then the database is checked.
-Protocol: -> ("ready",) once connected and idle; the parent starts the stream; -> ("done", {...}).
+Protocol: -> ("ready",) once connected and idle; the parent starts the stream; -> ("done", {...}),
+with the process tree's CPU and run-queue seconds between the two (cpu.py).
+BENCH_CLIENT_CPU=n pins the client's event-loop thread (the sink's only thread) to CPU n.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
+import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from . import cpu
+
 TOKEN = "bench-token"
 TIMEOUT = 60.0  # a phase never runs longer than this
 
 
-def bare(pipe, api_base: str, gateway_url: str, frames: int) -> None:
-    asyncio.run(_bare(pipe, api_base, gateway_url, frames))
+def sink(pipe, sender_pid: int, port: int, sizes: dict) -> None:
+    """The sender's own rate: open the gateway like a client, IDENTIFY, then read and drop bytes until
+    the whole stream has arrived. Nothing is parsed, so only the sender (and the kernel) can limit it."""
+    cpu.pin(cpu.env_cpu("BENCH_CLIENT_CPU"))
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(f"GET /gateway?v=10&encoding=json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += sock.recv(65536) or _closed()
+    head, _, early = response.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 101"):
+        raise RuntimeError(f"no WebSocket upgrade: {head[:80]!r}")
+    sock.sendall(_client_text_frame(b'{"op":2,"d":{"token":"bench-token"}}'))
+    buf = bytearray(1 << 20)
+    _drain(sock, buf, sizes["before"] - len(early))  # HELLO, READY, GUILD_CREATE
+    window = cpu.Window(sender_pid)
+    pipe.send(("ready",))
+    _drain(sock, buf, sizes["stream"])
+    end = time.monotonic()
+    window.stop()
+    sock.close()
+    pipe.send(("done", {"complete": True, "count": sizes["frames"], "end": end, **window.used}))
 
 
-async def _bare(pipe, api_base: str, gateway_url: str, frames: int) -> None:
+def _drain(sock: socket.socket, buf: bytearray, nbytes: int) -> None:
+    while nbytes > 0:
+        n = sock.recv_into(buf, min(nbytes, len(buf)))
+        if not n:
+            _closed()
+        nbytes -= n
+
+
+def _closed():
+    raise RuntimeError("the sender closed the connection")
+
+
+def _client_text_frame(payload: bytes) -> bytes:
+    # A client's frames are masked (RFC 6455 5.3); the payload is short.
+    mask = os.urandom(4)
+    return struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def bare(pipe, sender_pid: int, api_base: str, gateway_url: str, frames: int) -> None:
+    asyncio.run(_bare(pipe, sender_pid, api_base, gateway_url, frames))
+
+
+async def _bare(pipe, sender_pid: int, api_base: str, gateway_url: str, frames: int) -> None:
     import discord
 
     from bot.client import INTENTS
     from bot.endpoints import use_api_base, use_gateway
 
+    cpu.pin(cpu.env_cpu("BENCH_CLIENT_CPU"))
     use_api_base(api_base)
     use_gateway(gateway_url)
     done = asyncio.Event()
@@ -42,25 +95,29 @@ async def _bare(pipe, api_base: str, gateway_url: str, frames: int) -> None:
             state["count"] += 1
             if state["count"] == frames:
                 state["end"] = time.monotonic()
+                window.stop()
                 done.set()
 
     client = Bare(intents=INTENTS, guild_ready_timeout=0.5)
     await client.login(TOKEN)
     task = asyncio.create_task(client.connect(reconnect=False))
     await _ready(client.wait_until_ready(), task)
+    window = cpu.Window(sender_pid)
     pipe.send(("ready",))
     result = await _until(done, task)
     result.update(count=state["count"], end=state["end"] or time.monotonic())
+    window.stop()
+    result.update(window.used)
     await client.close()
     pipe.send(("done", result))
 
 
-def quorum(pipe, api_base: str, gateway_url: str, database: str, frames: int, started_ms: int,
+def quorum(pipe, sender_pid: int, api_base: str, gateway_url: str, database: str, frames: int, started_ms: int,
            summary_delay: float) -> None:  # fmt: skip
-    asyncio.run(_quorum(pipe, api_base, gateway_url, Path(database), frames, started_ms, summary_delay))
+    asyncio.run(_quorum(pipe, sender_pid, api_base, gateway_url, Path(database), frames, started_ms, summary_delay))
 
 
-async def _quorum(pipe, api_base: str, gateway_url: str, database: Path, frames: int, started_ms: int,
+async def _quorum(pipe, sender_pid: int, api_base: str, gateway_url: str, database: Path, frames: int, started_ms: int,
                   summary_delay: float) -> None:  # fmt: skip
     from bot.app import QuorumApp
     from bot.config import Settings
@@ -75,6 +132,8 @@ async def _quorum(pipe, api_base: str, gateway_url: str, database: Path, frames:
     await app.wait_until_ready()
     assert app.store is not None and app.task is not None
     await asyncio.sleep(0.5)  # on_ready handlers (catch-up) have nothing to do: let them finish
+    # The loop's thread only: the write process, started with the store, keeps every CPU.
+    cpu.pin(cpu.env_cpu("BENCH_CLIENT_CPU"))
     writer = app.store.writer
     base_ops, base_commits, base_failed = writer.ops, writer.commits, writer.failed_ops
     done = asyncio.Event()
@@ -85,13 +144,17 @@ async def _quorum(pipe, api_base: str, gateway_url: str, database: Path, frames:
         while writer.ops - base_ops < frames:  # noqa: ASYNC110 - the writer has no event to wait on
             await asyncio.sleep(0.001)
         state["end"] = time.monotonic()
+        window.stop()
         done.set()
 
     watcher = asyncio.create_task(watch())
     profiler = _profile_window()
+    window = cpu.Window(sender_pid)
     pipe.send(("ready",))
     result = await _until(done, app.task)
     watcher.cancel()
+    window.stop()
+    result.update(window.used)
     result.update(
         end=state["end"] or time.monotonic(),
         count=writer.ops - base_ops,

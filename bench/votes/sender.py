@@ -1,17 +1,24 @@
 """The sender: a minimal Discord-compatible server on 127.0.0.1 (REST for login and command sync, a
 gateway) that streams pre-serialised MESSAGE_REACTION_ADD frames, in a process of its own.
 
-It runs in its own process so it does not share the client's GIL (on 2 cores: one for the sender,
-one for the client under test; the client's SQLite thread takes what is left). Every frame is
-serialised before any client connects; per connection it is compressed once with that connection's
-zlib-stream context (discord.py asks for `compress=zlib-stream`) and framed as a WebSocket binary
-message, so streaming is a few `transport.write` calls of ready bytes: the sender is never the
-bottleneck. The session's shapes (READY, GUILD_CREATE, member and user objects) come from the
-emulator's World, with the bench's fixed ids.
+It must outrun the client it feeds, or a benchmark of the client measures the sender. So:
+- it runs in its own process (its CPU is not the client's event loop, nor under its GIL);
+- every gateway frame (HELLO, READY, GUILD_CREATE and the reaction dispatches) is serialised and
+  framed as a WebSocket text message once, when the process starts, long before any clock starts;
+- the frames are plain JSON text, not zlib-stream: discord.py asks for `compress=zlib-stream` but
+  reads a text frame as JSON whatever it asked for, so the bytes are the same for every connection
+  and no per-connection compression is left to do;
+- the whole stream is one `transport.write`: what the socket cannot take at once, asyncio keeps and
+  writes as fast as the client reads it.
+Its own rate is measured by the `sink` phase (a raw WebSocket reader that only drains the socket).
+The session's shapes (READY, GUILD_CREATE, member and user objects) come from the emulator's World,
+with the bench's fixed ids.
 
-Protocol with the parent (a multiprocessing pipe): -> ("port", port); on each IDENTIFY it prepares
-the stream and sends ("armed", frames); it waits for ("go",), streams, and sends ("sent", t0, t1)
-with time.monotonic() stamps (CLOCK_MONOTONIC: comparable across processes). ("stop",) ends it.
+Protocol with the parent (a multiprocessing pipe): -> ("port", port, sizes) where sizes gives the
+frames and bytes a client receives before and in the stream; on each IDENTIFY it sends the session
+and ("armed", frames); it waits for ("go",), writes the stream, and sends ("sent", t0), a
+time.monotonic() stamp (CLOCK_MONOTONIC: comparable across processes). ("stop",) ends it.
+BENCH_SENDER_CPU=n pins the process to CPU n.
 """
 
 from __future__ import annotations
@@ -20,24 +27,22 @@ import asyncio
 import json
 import struct
 import threading
-import zlib
 from collections import Counter
 
 from aiohttp import WSMsgType, web
 
 from emulator.world import World
 
+from . import cpu
 from .fixture import BOT_ID, GUILD_ID, Vote
 
 UP, DOWN = "\N{THUMBS UP SIGN}", "\N{THUMBS DOWN SIGN}"
-ZLIB_SUFFIX = b"\x00\x00\xff\xff"
-# No heartbeat during a run: an ACK would be the only message not pre-compressed. (One is answered
-# anyway, as an uncompressed text message, which leaves the zlib stream untouched.)
+# No heartbeat during a run (discord.py's first one, sent on HELLO, is answered before the stream).
 HEARTBEAT_MS = 3_600_000
 FLAGS = (1 << 19) | (1 << 15) | (1 << 13)  # message content, members, presences (limited)
 
 
-def ws_frame(payload: bytes, opcode: int = 0x2) -> bytes:
+def ws_frame(payload: bytes, opcode: int = 0x1) -> bytes:
     """One unmasked, final WebSocket frame (server to client)."""
     n = len(payload)
     if n < 126:
@@ -77,6 +82,10 @@ class Shapes:
                 "pending": False, "communication_disabled_until": None}  # fmt: skip
 
 
+def text_frame(obj) -> bytes:
+    return ws_frame(_dumps(obj).encode(), 0x1)
+
+
 def reaction_frames(shapes: Shapes, votes: list[Vote], first_seq: int) -> list[bytes]:
     """MESSAGE_REACTION_ADD dispatches as Discord sends them, serialised (UTF-8 JSON)."""
     out = []
@@ -97,10 +106,19 @@ class Server:
     def __init__(self, pipe, votes: list[Vote]) -> None:
         self.pipe = pipe
         self.shapes = Shapes()
-        self.frames = reaction_frames(self.shapes, votes, first_seq=3)  # READY is 1, GUILD_CREATE 2
+        # Every byte a client receives, framed now: the measured window only moves bytes.
+        self.hello = text_frame({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": HEARTBEAT_MS}})
+        self.session = self._session_frames()
+        self.stream = b"".join(ws_frame(f) for f in reaction_frames(self.shapes, votes, first_seq=3))
+        self.frames = len(votes)
         self.unexpected: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self.go: asyncio.Queue = asyncio.Queue()
+
+    def sizes(self) -> dict:
+        """What a client receives: `before` bytes (HELLO, READY, GUILD_CREATE; not counting heartbeat
+        ACKs), then the stream of `frames` reaction frames in `stream` bytes."""
+        return {"frames": self.frames, "before": len(self.hello) + len(self.session), "stream": len(self.stream)}
 
     # ----- REST: just enough for discord.py's login and Quorum's start-up
     async def rest(self, request: web.Request) -> web.Response:
@@ -130,31 +148,29 @@ class Server:
 
     # ----- gateway
     async def gateway(self, request: web.Request) -> web.StreamResponse:
-        # compress=False: no permessage-deflate (Discord does not offer it); zlib-stream is in the payload.
+        # No permessage-deflate (Discord offers none), and no zlib-stream either (see the docstring).
         ws = web.WebSocketResponse(compress=False, max_msg_size=0)
         await ws.prepare(request)
-        z = zlib.compressobj() if request.query.get("compress") == "zlib-stream" else None
-
-        def encode(payload: bytes) -> bytes:
-            if z is None:
-                return ws_frame(payload, 0x1)
-            return ws_frame(z.compress(payload) + z.flush(zlib.Z_SYNC_FLUSH), 0x2)
-
         transport = request.transport
         assert transport is not None
-        transport.write(encode(_dumps({"op": 10, "s": None, "t": None,
-                                       "d": {"heartbeat_interval": HEARTBEAT_MS}}).encode()))  # fmt: skip
+        transport.write(self.hello)
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 break
             frame = json.loads(msg.data)
             if frame.get("op") == 1:
-                transport.write(ws_frame(b'{"op":11,"s":null,"t":null,"d":null}', 0x1))
+                transport.write(text_frame({"op": 11, "s": None, "t": None, "d": None}))
             elif frame.get("op") == 2:
-                await self._session(transport, encode)
+                transport.write(self.session)
+                self.pipe.send(("armed", self.frames))
+                message = await self.go.get()
+                assert message == ("go",), message
+                t0 = asyncio.get_running_loop().time()  # time.monotonic()
+                transport.write(self.stream)
+                self.pipe.send(("sent", t0))
         return ws
 
-    async def _session(self, transport, encode) -> None:
+    def _session_frames(self) -> bytes:
         s = self.shapes
         ready = {"v": 10, "user": dict(s.bot_user, verified=True, mfa_enabled=False, email=None),
                  "guilds": [{"id": str(GUILD_ID), "unavailable": True}], "session_id": "bench",
@@ -162,17 +178,8 @@ class Server:
                  "application": {"id": str(BOT_ID), "flags": FLAGS}, "shard": [0, 1], "private_channels": [],
                  "relationships": [], "presences": [], "guild_join_requests": [], "geo_ordered_rtc_regions": [],
                  "user_settings": {}}  # fmt: skip
-        transport.write(encode(_dumps({"op": 0, "t": "READY", "s": 1, "d": ready}).encode()))
-        transport.write(encode(_dumps({"op": 0, "t": "GUILD_CREATE", "s": 2, "d": s.guild_create}).encode()))
-        loop = asyncio.get_running_loop()
-        # Everything is compressed and framed before the clock starts.
-        stream = await loop.run_in_executor(None, lambda: b"".join(encode(f) for f in self.frames))
-        self.pipe.send(("armed", len(self.frames), len(stream)))
-        message = await self.go.get()
-        assert message == ("go",), message
-        t0 = loop.time()  # time.monotonic()
-        transport.write(stream)
-        self.pipe.send(("sent", t0))
+        return (text_frame({"op": 0, "t": "READY", "s": 1, "d": ready})
+                + text_frame({"op": 0, "t": "GUILD_CREATE", "s": 2, "d": s.guild_create}))  # fmt: skip
 
     async def serve(self) -> None:
         app = web.Application()
@@ -183,7 +190,7 @@ class Server:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
-        self.pipe.send(("port", port))
+        self.pipe.send(("port", port, self.sizes()))
         loop = asyncio.get_running_loop()
         inbox: asyncio.Queue = asyncio.Queue()
         # One thread reads the pipe; "go" belongs to the session waiting to stream.
@@ -227,4 +234,5 @@ def _json(obj) -> web.Response:
 
 def main(pipe, votes: list[Vote]) -> None:
     """Process entry point."""
+    cpu.pin(cpu.env_cpu("BENCH_SENDER_CPU"))
     asyncio.run(Server(pipe, votes).serve())
