@@ -48,6 +48,11 @@ def apply_vote(
             # The same vote cast the other way is still the member's latest action: it decides what
             # catch-up compares (a /vote over a 👍 takes the 👍 off, a 👍 over a /vote stands for it).
             conn.execute(vq.SET_VOTE_VIA, (via.value, at, post_id, voter_id))
+            # The vote's time moved to `at`, and with it its place among the contributions replayed
+            # for reputation (db/reputation.py): replay whoever it counts for.
+            for user_id, change in zip((author_id, voter_id), vote_effect(kind, value), strict=True):
+                if change:
+                    replay_member(conn, guild_id, user_id)
         owed = _owe_for_command(conn, post_id, voter_id, previous, was) if via is VoteVia.COMMAND else 0
         return VoteOutcome(VoteResult.UNCHANGED, previous, value, previous_via=was, owed=owed)
     if cap is not None and previous == 0 and value != 0:
