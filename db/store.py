@@ -41,6 +41,7 @@ from .votes import (
     settle_unreaction,
     take_back_votes,
 )
+from .web_directory import WebDirectoryStore
 from .writer import Writer
 
 SETUP_ACTION = "setup"
@@ -48,7 +49,7 @@ REPLAY_REPUTATION = "replay_reputation"  # meta key set by migration 0009
 PROBE_KEY = "store:write_probe"
 
 
-class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore):
+class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(
