@@ -108,6 +108,10 @@ class ActorsMixin:
         self.world.remove_channel_overwrite(channel_id, target_id)
         await self.dispatch("CHANNEL_UPDATE", copy.deepcopy(self.world.channels[int(channel_id)]))
 
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a guild channel (threads: delete_thread); Discord sends CHANNEL_DELETE."""
+        await ops.delete_channel(self, channel_id)
+
     async def rename_channel(self, channel_id: int, name: str) -> None:
         """Rename a guild channel (not a thread: see rename_thread); Discord sends CHANNEL_UPDATE."""
         self.world.channels[int(channel_id)]["name"] = name
