@@ -1,4 +1,4 @@
-"""The `quorum` command: run (default), export, catchup, recount, check, demo. Exit codes: 0 ok, 2 bad
+"""The `quorum` command: run (default), export, catchup, recount, publish, check, demo. Exit codes: 0 ok, 2 bad
 configuration or arguments (a token Discord refuses, a database that cannot be used, is damaged or
 is in use by another Quorum), 1 anything else. Each failure is one line on stderr; the traceback
 goes to the log only at LOG_LEVEL=DEBUG."""
@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(never below 1 at any moment), and report differences",
     )
     recount.add_argument("--fix", action="store_true", help="write the recounted values where they differ")
+    publish = commands.add_parser(
+        "publish",
+        help="publish a questions channel on the web pages (Manage Server's `/quorum web` without Discord)",
+    )
+    publish.add_argument("--guild", type=_snowflake, required=True, help="the guild (server) id")
+    publish.add_argument("--channel", type=_snowflake, required=True, help="the forum or text channel id")
+    publish.add_argument("--off", action="store_true", help="take the channel's pages down instead")
     commands.add_parser("check", help="check the whole database for damage (start-up checks only its first part)")
     commands.add_parser("demo", help="play a scripted forum thread through the bundled emulator; no token needed")
     return parser
@@ -73,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.recount_cli import recount_command
 
             return recount_command(settings, fix=args.fix)
+        if args.command == "publish":
+            from bot.publish_cli import publish_command
+
+            return publish_command(settings, guild_id=args.guild, channel_id=args.channel, off=args.off)
         if args.command == "catchup":
             return asyncio.run(_catchup(settings, args.days))
         if args.command == "check":

@@ -32,6 +32,11 @@ COGS = (
     "cogs.moderation",
     "cogs.catchup",
     "cogs.summary",
+    # The public web's side in Discord: publishing, what @everyone may read, names, members' choices.
+    "cogs.publishing",
+    "cogs.web_access",
+    "cogs.names",
+    "cogs.privacy",
 )
 
 # What Quorum listens to: message content (answers are messages), reactions (votes), guilds

@@ -43,6 +43,7 @@ from bot.forum.vote_service import ReactionEffect
 from bot.forum.voting import VoteOutcome, VoteResult, vote_value
 from cogs.accepting import pin_notice, reconcile_pins
 from cogs.convert import message_info, thread_info
+from cogs.names import message_names
 from cogs.private_threads import check_thread_types
 
 log = logging.getLogger(__name__)
@@ -363,6 +364,8 @@ class CatchUp(commands.Cog):
             if shown:
                 vote_emojis[message.id] = shown
             m = message_info(message)
+            if counts_as_post(m):  # names as Discord shows them now (cogs/names.py); unchanged ones cost nothing
+                await self.service.names.learn(message_names(message, m.author_id))
             info = thread_info(thread, message if message.id == thread.id else None)
             action = plan.decide(
                 Seen(m.id, m.content, message.edited_at, counts_as_post(m)),

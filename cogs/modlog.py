@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot.forum.accept_service import UNKNOWN_ACTOR
 from bot.forum.moderation_service import AuditLine, AuditPage
+from bot.forum.publishing import OPERATOR, WEB_ACTIONS
 from bot.forum.service import ForumService
 from cogs import paging
 from cogs.checks import NotPermitted, member_is_moderator, moderator_only, questions_channel
@@ -58,7 +59,11 @@ def _embed(result: AuditPage, guild_id: int, actor_id: int | None) -> discord.Em
 
 def _line(line: AuditLine, guild_id: int) -> str:
     entry = line.entry
-    actor = "someone" if entry.actor_id == UNKNOWN_ACTOR else f"<@{entry.actor_id}>"
+    actor = f"<@{entry.actor_id}>"
+    if entry.action in WEB_ACTIONS and entry.actor_id == OPERATOR:
+        actor = "an operator (`quorum publish`)"
+    elif entry.actor_id == UNKNOWN_ACTOR:
+        actor = "someone"
     reason = f" — {flat(entry.reason, REASON_EXCERPT)}" if entry.reason else ""
     return f"{when(entry.at)} {actor} **{entry.action}** {_target(line, guild_id)}{reason}"
 
@@ -73,6 +78,6 @@ def _target(line: AuditLine, guild_id: int) -> str:
         return f"[{label}]({jump_url(guild_id, line.thread_id, line.message_id)})"
     if entry.target_id is None:
         return ""
-    if entry.action == "setup":
+    if entry.action == "setup" or entry.action in WEB_ACTIONS:
         return f"<#{entry.target_id}>"
     return f"`{entry.target_id}`"

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.forum.models import GuildSettings
 from bot.forum.service import ForumService
+from cogs import quorum_group
 from cogs.checks import server_manager_only
 
 # What the bot needs in the questions channel, by the name Discord's settings show.
@@ -25,20 +26,21 @@ NEEDED_PERMISSIONS = {
 
 
 class Setup(commands.Cog):
-    # Discord takes default permissions from the top-level command only, so the group carries them;
-    # each subcommand still checks at run time (server admins can override what Discord shows).
-    quorum = app_commands.Group(
-        name="quorum",
-        description="Quorum administration",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
-
     def __init__(self, bot: commands.Bot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
+        self.command = app_commands.Command(
+            name="setup",
+            description="Choose the questions channel, the moderator role and the vote emojis",
+            callback=self.setup,
+        )
 
-    @quorum.command(name="setup", description="Choose the questions channel, the moderator role and the vote emojis")
+    async def cog_load(self) -> None:
+        quorum_group.attach(self.bot.tree, self.command)  # /quorum setup
+
+    async def cog_unload(self) -> None:
+        quorum_group.detach(self.bot.tree, self.command)
+
     @app_commands.describe(
         channel="The forum channel (or text channel) where questions are asked",
         moderator_role="Members with this role can accept answers and moderate questions",

@@ -72,3 +72,8 @@ def _shared_with(channel: discord.abc.GuildChannel | None, here: discord.abc.Gui
         if target != channel.guild.default_role and _reads(here.permissions_for(target)):
             return False
     return True
+
+
+def everyone_can_read(channel: discord.abc.GuildChannel) -> bool:
+    """Whether @everyone may view the channel and read its history: what the public web requires."""
+    return _reads(channel.permissions_for(channel.guild.default_role))

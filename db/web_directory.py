@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from functools import partial
 
+from bot.forum.models import AuditEntry
 from bot.forum.public import NameEntry, WebChannel
 
 from . import convert as cv
+from .queries import INSERT_AUDIT
 from .writer import Writer
 
 UPSERT_GUILD_NAME = """
@@ -26,6 +28,9 @@ UPSERT_NAME = """
 INSERT INTO names (guild_id, kind, id, name, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (guild_id, kind, id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
 WHERE names.name IS NOT excluded.name
+"""
+RENAME_KNOWN = """
+UPDATE names SET name = ?4, updated_at = ?5 WHERE guild_id = ?1 AND kind = ?2 AND id = ?3 AND name IS NOT ?4
 """
 NAMES_OF_KIND = "SELECT id, name FROM names WHERE guild_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))"
 
@@ -47,6 +52,10 @@ WHERE guild_id = ? ORDER BY channel_id
 WEB_CHANNEL = """
 SELECT channel_id, guild_id, published, everyone_can_read, published_by, published_at FROM web_channels
 WHERE channel_id = ?
+"""
+UNCHECKED_WEB_CHANNELS = """
+SELECT channel_id, guild_id, published, everyone_can_read, published_by, published_at FROM web_channels
+WHERE everyone_can_read IS NULL ORDER BY channel_id
 """
 
 SET_WEB_HIDDEN = """
@@ -78,16 +87,26 @@ class WebDirectoryStore:
             return 0
         return await self.writer.run_sync(partial(_changes_many, UPSERT_NAME, rows))
 
+    async def rename_known(self, entries: Iterable[NameEntry], at: datetime) -> int:
+        """Update names already stored (a member renamed); names never stored stay unknown. Returns how
+        many changed."""
+        rows = [(e.guild_id, e.kind, e.id, e.name, cv.to_ms(at)) for e in entries]
+        if not rows:
+            return 0
+        return await self.writer.run_sync(partial(_changes_many, RENAME_KNOWN, rows))
+
     async def set_channel_readable(self, guild_id: int, channel_id: int, everyone_can_read: bool, at: datetime) -> bool:
         """Record whether @everyone can view the channel and read its history (from Discord's overwrites)."""
         params = (channel_id, guild_id, int(everyone_can_read), cv.to_ms(at))
         return await self.writer.run_sync(partial(_changes, SET_READABLE, params))
 
     async def set_channel_published(
-        self, guild_id: int, channel_id: int, published: bool, actor_id: int | None, at: datetime
-    ) -> None:
+        self, guild_id: int, channel_id: int, published: bool, actor_id: int | None, at: datetime,
+        audit: AuditEntry | None = None,
+    ) -> None:  # fmt: skip
+        """Publish or unpublish, with its audit entry (when given) in the same transaction."""
         params = (channel_id, guild_id, int(published), actor_id, cv.to_ms(at))
-        await self.writer.run_sync(partial(_changes, SET_PUBLISHED, params))
+        await self.writer.run_sync(partial(_publish, params, cv.audit_params(audit) if audit else None))
 
     async def set_web_hidden(self, guild_id: int, user_id: int, hidden: bool, at: datetime) -> None:
         await self.writer.run_sync(partial(_changes, SET_WEB_HIDDEN, (guild_id, user_id, int(hidden), cv.to_ms(at))))
@@ -109,6 +128,10 @@ class WebDirectoryStore:
         row = await self._fetchone(WEB_CHANNEL, (channel_id,))
         return _web_channel(row) if row else None
 
+    async def unchecked_web_channels(self) -> list[WebChannel]:
+        """Channels whose readability the bot has not recorded yet (published by `quorum publish`)."""
+        return [_web_channel(r) for r in await self._fetchall(UNCHECKED_WEB_CHANNELS, ())]
+
     async def web_hidden(self, guild_id: int, user_id: int) -> bool:
         row = await self._fetchone(WEB_HIDDEN, (guild_id, user_id))
         return bool(row and row["hidden"])
@@ -128,6 +151,12 @@ def _web_channel(row: sqlite3.Row) -> WebChannel:
 
 def _changes(sql: str, params: tuple, conn: sqlite3.Connection) -> bool:
     return conn.execute(sql, params).rowcount > 0
+
+
+def _publish(params: tuple, audit: tuple | None, conn: sqlite3.Connection) -> None:
+    conn.execute(SET_PUBLISHED, params)
+    if audit is not None:
+        conn.execute(INSERT_AUDIT, audit)
 
 
 def _changes_many(sql: str, rows: list[tuple], conn: sqlite3.Connection) -> int:

@@ -103,6 +103,48 @@ class ActorsMixin:
         self.world.set_channel_overwrite(channel_id, target_id, allow, deny, type)
         await self.dispatch("CHANNEL_UPDATE", copy.deepcopy(self.world.channels[int(channel_id)]))
 
+    async def delete_channel_overwrite(self, channel_id: int, target_id: int) -> None:
+        """Remove a channel's overwrite for a role or a member; Discord sends CHANNEL_UPDATE."""
+        self.world.remove_channel_overwrite(channel_id, target_id)
+        await self.dispatch("CHANNEL_UPDATE", copy.deepcopy(self.world.channels[int(channel_id)]))
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a guild channel (threads: delete_thread); Discord sends CHANNEL_DELETE."""
+        await ops.delete_channel(self, channel_id)
+
+    async def rename_channel(self, channel_id: int, name: str) -> None:
+        """Rename a guild channel (not a thread: see rename_thread); Discord sends CHANNEL_UPDATE."""
+        self.world.channels[int(channel_id)]["name"] = name
+        await self.dispatch("CHANNEL_UPDATE", copy.deepcopy(self.world.channels[int(channel_id)]))
+
+    async def rename_role(self, role_id: int, name: str) -> None:
+        """Discord sends GUILD_ROLE_UPDATE, as for a change of its permissions."""
+        w = self.world
+        w.roles[int(role_id)]["name"] = name
+        role = copy.deepcopy(w.roles[int(role_id)])
+        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(w.guild_id), "role": role})
+
+    async def rename_guild(self, name: str) -> None:
+        """Discord sends GUILD_UPDATE with the guild object (no members or channels)."""
+        self.world.guild_name = name
+        await self.dispatch("GUILD_UPDATE", self.world.guild_payload())
+
+    async def set_nick(self, user_id: int, nick: str | None) -> None:
+        """A member's server nickname; Discord sends GUILD_MEMBER_UPDATE (the member with its user)."""
+        self.world.members_by_id[int(user_id)].nick = nick
+        await self._member_updated(user_id)
+
+    async def set_global_name(self, user_id: int, global_name: str | None) -> None:
+        """A user's display name across Discord. A bot is not sent the user's own USER_UPDATE: it learns
+        the new user object from GUILD_MEMBER_UPDATE in each server they share."""
+        self.world.users[int(user_id)]["global_name"] = global_name
+        await self._member_updated(user_id)
+
+    async def _member_updated(self, user_id: int) -> None:
+        data = self.world.member_payload(user_id)
+        data["guild_id"] = str(self.world.guild_id)
+        await self.dispatch("GUILD_MEMBER_UPDATE", data)
+
     # ----- threads ----------------------------------------------------------------------------
     async def archive_thread(self, thread_id: int, archived: bool = True, locked: bool = False) -> dict:
         return await ops.update_thread(self, thread_id, archived=archived, locked=locked)

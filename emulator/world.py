@@ -46,6 +46,7 @@ class World:
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
 
         self.guild_id = self.ids.next()
+        self.guild_name = "Quorum Test Server"
         self.bot_user_id = self.ids.next()
         self.application_id = self.bot_user_id
         self.everyone_role_id = self.guild_id  # Discord: @everyone's id is the guild id
@@ -157,7 +158,7 @@ class World:
         return p
 
     def guild_payload(self) -> dict:
-        return {"id": str(self.guild_id), "name": "Quorum Test Server", "icon": None, "splash": None,
+        return {"id": str(self.guild_id), "name": self.guild_name, "icon": None, "splash": None,
                 "discovery_splash": None, "banner": None, "description": None, "owner_id": str(self.owner_id),
                 "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
                 "default_message_notifications": 0, "explicit_content_filter": 0, "features": ["COMMUNITY"],
@@ -201,6 +202,10 @@ class World:
         ows = [o for o in ch["permission_overwrites"] if int(o["id"]) != int(target_id)]
         ows.append({"id": str(target_id), "type": type, "allow": str(allow), "deny": str(deny)})
         ch["permission_overwrites"] = ows
+
+    def remove_channel_overwrite(self, channel_id: int, target_id: int) -> None:
+        ch = self.channels[int(channel_id)]
+        ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if int(o["id"]) != int(target_id)]
 
     def base_permissions(self, user_id: int) -> int:
         if int(user_id) == self.owner_id:

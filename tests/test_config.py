@@ -65,9 +65,42 @@ def test_bad_configuration_is_one_clear_error(tmp_path, values, fragment):
 
 
 def test_a_custom_api_accepts_its_own_token_shape(tmp_path):
-    settings = load_settings(env(tmp_path, DISCORD_TOKEN="emulator-token", DISCORD_API_BASE="http://127.0.0.1:1/api/v10"))
+    settings = load_settings(
+        env(tmp_path, DISCORD_TOKEN="emulator-token", DISCORD_API_BASE="http://127.0.0.1:1/api/v10")
+    )
     assert settings.token == "emulator-token"
 
 
 def test_settings_repr_hides_the_token(tmp_path):
     assert GOOD_TOKEN not in repr(load_settings(env(tmp_path)))
+
+
+def test_web_settings(tmp_path):
+    unset = load_settings(env(tmp_path))
+    assert unset.public_url is None and unset.web_bind is None
+    settings = load_settings(
+        env(tmp_path, QUORUM_PUBLIC_URL="https://forum.example.org/", QUORUM_WEB_BIND="127.0.0.1:8080")
+    )
+    assert settings.public_url == "https://forum.example.org"
+    assert settings.web_bind == ("127.0.0.1", 8080)
+    assert load_settings(env(tmp_path, QUORUM_WEB_BIND="[::1]:0")).web_bind == ("::1", 0)
+    assert load_settings(env(tmp_path, QUORUM_PUBLIC_URL="http://h/forum//")).public_url == "http://h/forum"
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"QUORUM_PUBLIC_URL": "forum.example.org"}, "QUORUM_PUBLIC_URL"),
+        ({"QUORUM_PUBLIC_URL": "ftp://forum.example.org"}, "QUORUM_PUBLIC_URL"),
+        ({"QUORUM_PUBLIC_URL": "https://forum.example.org/?a=1"}, "without a query"),
+        ({"QUORUM_WEB_BIND": "8080"}, "HOST:PORT"),
+        ({"QUORUM_WEB_BIND": ":8080"}, "HOST:PORT"),
+        ({"QUORUM_WEB_BIND": "127.0.0.1:http"}, "port"),
+        ({"QUORUM_WEB_BIND": "127.0.0.1:65536"}, "port"),
+        ({"QUORUM_WEB_BIND": "127.0.0.1:-1"}, "port"),
+    ],
+)
+def test_bad_web_settings_are_one_clear_error(tmp_path, values, fragment):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, **values))
+    assert fragment in str(caught.value) and "\n" not in str(caught.value)

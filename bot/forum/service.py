@@ -16,13 +16,16 @@ from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .moderation_service import ModerationService
+from .names import NameBook
 from .ports import ForumStore
 from .profiles import Profiles
+from .publishing import Publishing
 from .repair import Repair, probe_with
 from .summary import Place
 from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
 from .voting import VoteResult
+from .web_privacy import WebPrivacy
 
 RECENT_DELETES_KEPT = 10_000
 MAX_DAILY_VOTES = 1000
@@ -51,6 +54,10 @@ class ForumService:
         self.moderation = ModerationService(store, clock, self._in_order)
         # Threads whose events were lost to an unavailable store, caught up once writes work again.
         self.repair = Repair(probe_with(store.probe_write, clock))
+        # What the public web pages need from Discord: published channels, display names, choices.
+        self.publishing = Publishing(store, clock)  # type: ignore[arg-type]  # the store's web directory
+        self.names = NameBook(store, clock)  # type: ignore[arg-type]
+        self.web_privacy = WebPrivacy(store, clock)  # type: ignore[arg-type]
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
