@@ -96,9 +96,10 @@ def _allow_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+_LINK_REL = "nofollow ugc noopener noreferrer"
+_REL = f'rel="{_LINK_REL}"'  # written here too, so nh3 has nothing to change in what is written
 _CLEANER = nh3.Cleaner(
-    tags={"p", "br", "strong", "em", "u", "s", "span", "code", "pre", "blockquote", "h3", "h4", "h5", "small",
-          "ul", "ol", "li", "a", "img", "time"},  # fmt: skip
+    tags=set("p br strong em u s span code pre blockquote h3 h4 h5 small ul ol li a img time".split()),
     clean_content_tags=set(),
     attributes={
         "a": {"href", "title"},
@@ -110,7 +111,7 @@ _CLEANER = nh3.Cleaner(
         "time": {"datetime", "title"},
     },
     attribute_filter=_allow_attribute,
-    link_rel="nofollow ugc noopener noreferrer",
+    link_rel=_LINK_REL,
     url_schemes={"http", "https"},
     url_relative="deny",
     strip_comments=True,
@@ -299,11 +300,11 @@ class _Writer:
             elif kind == "code":
                 out.append(f"<code>{escape(node[1], quote=False)}</code>")
             elif kind == "link":
-                out.append(f'<a href="{_attr(node[1])}" title="{_attr(node[1])}">')
+                out.append(f'<a href="{_attr(node[1])}" title="{_attr(node[1])}" {_REL}>')
                 self.inline(node[2], out)
                 out.append("</a>")
             elif kind == "url":
-                out.append(f'<a href="{_attr(node[1])}">{escape(node[1], quote=False)}</a>')
+                out.append(f'<a href="{_attr(node[1])}" {_REL}>{escape(node[1], quote=False)}</a>')
             elif kind == "mention":
                 out.append(f'<span class="mention">{escape(self.name(node[1], node[2]), quote=False)}</span>')
             elif kind == "command":

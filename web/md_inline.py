@@ -14,7 +14,7 @@ closes costs a lookup, not a rescan), and nesting stops at MAX_DEPTH.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 MAX_DEPTH = 10
 
@@ -23,6 +23,11 @@ _START = re.compile(r"[\\`<\[*_~|\n]|https?://")
 # Characters a URL never contains: whitespace, controls, invisible and direction-changing marks.
 _NOT_URL = r"\s<>\"\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
 _URL = re.compile(rf"https?://[^{_NOT_URL}]{{1,2048}}")
+_HOST = re.compile(
+    r"https?://(?:[^/?#@\[\]]{1,256}@)?(?P<host>[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63}){0,16}\.?)"
+    r"(?::(?P<port>\d{1,5}))?(?:[/?#]|$)"
+)
+_NUMERIC = re.compile(r"\d+|0[xX][0-9A-Fa-f]*")
 _URL_TRAILING = ".,:;!?'*_~|"
 _ANGLE = re.compile(
     r"<(?:"
@@ -53,6 +58,24 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+def _linkable(url: str) -> bool:
+    """An http(s) URL with a plain host (and a port a browser accepts), that does not even mention
+    another scheme a browser would run: anything else stays text."""
+    m = _HOST.match(url)
+    if not m or int(m.group("port") or 0) > 65535 or "javascript:" in url.lower():
+        return False
+    labels = m.group("host").rstrip(".").split(".")
+    if _NUMERIC.fullmatch(labels[-1]):  # browsers read it as an IPv4 address: keep to the plain form
+        return len(labels) == 4 and all(label.isdigit() and int(label) <= 255 for label in labels)
+    for label in labels:
+        if label[:4].lower() == "xn--":
+            try:
+                label.encode("ascii").decode("idna")
+            except UnicodeError:
+                return False
+    return True
+
+
 def _escaped(text: str, i: int) -> bool:
     """Whether text[i] follows an odd number of backslashes."""
     j = i
@@ -61,11 +84,16 @@ def _escaped(text: str, i: int) -> bool:
     return (i - j) % 2 == 1
 
 
-def _closers(text: str) -> dict[str, list[int]]:
-    """Where each delimiter may close, in increasing order (one pass over the marker runs)."""
+def _closers(text: str) -> tuple[dict[str, list[int]], list[int], list[int]]:
+    """Where each delimiter may close, in increasing order, and where each marker run starts and
+    ends (one pass over the marker runs)."""
     table: dict[str, list[int]] = {d: [] for options in _OPTIONS.values() for d, _ in options}
+    starts: list[int] = []
+    ends: list[int] = []
     for run in _RUNS.finditer(text):
         start, end = run.span()
+        starts.append(start)
+        ends.append(end)
         if _escaped(text, start):
             start += 1
         length, ch = end - start, text[end - 1]
@@ -84,17 +112,17 @@ def _closers(text: str) -> dict[str, list[int]]:
             table[ch * 2].append(end - 2)
         if length >= 3:
             table[ch * 3].append(end - 3)
-    return table
+    return table, starts, ends
 
 
 class _Inline:
     """One text's inline parse: the closer tables are shared by every nested range."""
 
-    __slots__ = ("text", "closers", "newline")
+    __slots__ = ("text", "closers", "run_starts", "run_ends", "newline")
 
     def __init__(self, text: str, newline: tuple):
         self.text = text
-        self.closers = _closers(text)
+        self.closers, self.run_starts, self.run_ends = _closers(text)
         self.newline = newline
 
     def parse(self, lo: int, hi: int, depth: int = 0, links: bool = True) -> tuple:
@@ -147,7 +175,7 @@ class _Inline:
         if ch == "[":
             if links and depth < MAX_DEPTH:
                 m = _LINK.match(text, p, hi)
-                if m:
+                if m and _linkable(m.group("url")):
                     inner = self.parse(m.start("text"), m.end("text"), depth + 1, links=False)
                     return ("link", m.group("url"), inner), m.end()
             return None, p + 1
@@ -187,7 +215,7 @@ class _Inline:
         if g("cmd"):
             return ("command", g("cmd"), int(g("cmdid"))), m.end()
         url = g("url")
-        return (("url", url) if links else ("text", url)), m.end()
+        return (("url", url) if links and _linkable(url) else ("text", url)), m.end()
 
     def _url(self, p: int, hi: int, links: bool) -> tuple[tuple | None, int]:
         m = _URL.match(self.text, p, hi)
@@ -198,14 +226,12 @@ class _Inline:
             url = url[:-1]
         if len(url) <= len("https://") or url.endswith("://"):
             return None, p + 1
-        return (("url", url) if links else None), p + len(url)
+        return (("url", url) if links and _linkable(url) else None), p + len(url)
 
     def _styled(self, p: int, hi: int, depth: int, links: bool) -> tuple[tuple | None, int]:
         text = self.text
         ch = text[p]
-        run_end = p
-        while run_end < hi and text[run_end] == ch:
-            run_end += 1
+        run_end = min(hi, self.run_ends[bisect_right(self.run_starts, p) - 1])
         if depth >= MAX_DEPTH:
             return None, run_end
         for delim, tags in _OPTIONS[ch]:
@@ -226,7 +252,9 @@ class _Inline:
             for tag in reversed(tags):
                 node = (("style", tag, node),)
             return node[0], close + width
-        return None, p + 1
+        # Nothing opens here, nor anywhere else in the run (a later opener needs a later closer)
+        # except a single marker at its end: "**a*" is "*" then an italic "a".
+        return None, max(p + 1, run_end - 1)
 
 
 def parse_inline(text: str, *, blocks: bool) -> tuple:
