@@ -4,6 +4,9 @@ No HTML from a message reaches the page as HTML: the text is parsed into a tree 
 md_inline), every piece of text is escaped as it is written, and the result goes through nh3 with
 an allow-list of exactly what this module writes. Only http(s) URLs become links. Mentions show
 names (the caller supplies them, already anonymised), never ids.
+
+The page's stylesheet gives the classes written here their looks: `.spoiler` hidden until
+`:hover`/`:focus` (no script needed), `.mention`, `img.emoji`, `p.subtext`, `code[class^=language-]`.
 """
 
 from __future__ import annotations
@@ -132,8 +135,11 @@ def _tree(text: str) -> tuple[tuple, tuple[frozenset[int], frozenset[int], froze
 
 
 @lru_cache(maxsize=4096)
-def _inline_tree(text: str) -> tuple:
-    return parse_inline(_clean_input(text), blocks=False)
+def _inline_tree(text: str) -> tuple[tuple, tuple[frozenset[int], frozenset[int], frozenset[int]]]:
+    nodes = parse_inline(_clean_input(text), blocks=False)
+    found: dict[str, set[int]] = {"user": set(), "role": set(), "channel": set()}
+    _collect_mentions(nodes, found)
+    return nodes, (frozenset(found["user"]), frozenset(found["role"]), frozenset(found["channel"]))
 
 
 def _clean_input(text: str) -> str:
@@ -186,11 +192,13 @@ def _render_cached(text: str, relevant: tuple) -> markupsafe.Markup:
 
 def render_inline(text: str, names: MentionNames) -> markupsafe.Markup:
     """Inline markup only (for titles/snippets): no blocks."""
-    nodes = _inline_tree(text)
-    found: dict[str, set[int]] = {"user": set(), "role": set(), "channel": set()}
-    _collect_mentions(nodes, found)
+    return _render_inline_cached(text, _relevant(_inline_tree(text)[1], names))
+
+
+@lru_cache(maxsize=4096)
+def _render_inline_cached(text: str, relevant: tuple) -> markupsafe.Markup:
     out: list[str] = []
-    _Writer(_relevant((found["user"], found["role"], found["channel"]), names)).inline(nodes, out)
+    _Writer(relevant).inline(_inline_tree(text)[0], out)
     return markupsafe.Markup(_CLEANER.clean("".join(out)))
 
 

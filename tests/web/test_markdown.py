@@ -168,6 +168,10 @@ def test_render_inline_has_no_blocks():
     html = render_inline("# **Title** with <@1>\n> and `code`\n- item", NAMES)
     assert html == '# <strong>Title</strong> with <span class="mention">@Ann</span> &gt; and <code>code</code> - item'
     assert render_inline("```py\nx\n```", NAMES) == "<code>py\nx</code>"
+    assert render_inline("<@1> <@9>", MentionNames(users={1: "Bo"})) == (
+        '<span class="mention">@Bo</span> <span class="mention">@unknown member</span>'
+    )
+    assert render_inline("**t**", NAMES) is render_inline("**t**", MentionNames())
 
 
 def test_plain_text():
