@@ -1,0 +1,1 @@
+"""The public web pages: an HTTP adapter over the forum service, read-only on the store."""
