@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bot.forum.models import Attachment, Post
 from bot.forum.public_site import Directory
@@ -77,3 +77,21 @@ class PostModels:
         names = markdown.MentionNames(dict(_names_in(u, self.users)), dict(_names_in(r, d.roles)),
                                       dict(_names_in(c, d.channels)))  # fmt: skip
         return markdown.plain_text(post.body, names, limit=limit)
+
+
+def byline(post: PostModel) -> Markup:
+    """Author, date, edited mark and score of a post. Built here rather than in a Jinja macro: a
+    macro call costs ~20 us, and a page of 200 answers with replies makes hundreds of them."""
+    name = escape(post.author)
+    if post.author_path is not None:
+        author = f'<a class="author" href="{escape(post.author_path)}">{name}</a>'
+    else:
+        author = f'<span class="author">{name}</span>'
+    at = post.created_at
+    edited = ' <span class="edited">(edited)</span>' if post.edited else ""
+    score = f"{post.score:+d}" if post.score else "0"
+    return Markup(
+        f'<p class="byline">{author} <time datetime="{at.isoformat(timespec="seconds")}">'
+        f"{at:%Y-%m-%d %H:%M} UTC</time>{edited} "
+        f'<span class="score"><span class="visually-hidden">Score: </span>{score}</span></p>'
+    )
