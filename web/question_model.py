@@ -47,6 +47,11 @@ def _names_in(ids: set[int], names: dict[int, str]) -> tuple:
     return tuple(sorted((i, names[i]) for i in ids if i in names)) if ids else ()
 
 
+def _linkable(attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+    # Discord serves attachments over https; anything else (a hostile gateway's payload) is no link.
+    return tuple(a for a in attachments if a.url.startswith(("https://", "http://")))
+
+
 class PostModels:
     """Builds PostModels for one page from its Directory."""
 
@@ -64,7 +69,8 @@ class PostModels:
             html, text = _rendered(post.body, _names_in(u, self.users), _names_in(r, d.roles), _names_in(c, d.channels))
         return PostModel(
             post.id, d.display_name(post.author_id), None if hidden else profile_path(d.guild_id, post.author_id),
-            html, text, post.created_at, post.edited_at is not None, post.score, () if hidden else post.attachments,
+            html, text, post.created_at, post.edited_at is not None, post.score,
+            () if hidden or not post.attachments else _linkable(post.attachments),
         )  # fmt: skip
 
     def description(self, post: Post | None, limit: int = 155) -> str:
