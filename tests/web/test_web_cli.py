@@ -96,7 +96,7 @@ def test_a_bad_bind_exits_2_in_one_line(tmp_path):
         assert "Traceback" not in result.stderr and "--bind" in last and bind in last, last
     result = quorum("web", cwd=tmp_path, env={"QUORUM_WEB_BIND": "localhost"})
     assert result.returncode == 2 and result.stderr.strip() == (
-        "quorum: QUORUM_WEB_BIND: 'localhost' is not HOST:PORT (for example 127.0.0.1:8080)"
+        "quorum: QUORUM_WEB_BIND 'localhost' is not HOST:PORT (for example 127.0.0.1:8080)."
     )
 
 
