@@ -1,0 +1,106 @@
+"""The web's list pages, profiles and sitemap (a read mixin for the web's store): SQL in
+web_lists_queries.py, over the indexes and maintained counts of migration 0012.
+
+Channels come in as a Readable: the public channels, which the caller worked out with the consent
+rules (bot/forum/public.py); nothing here decides what is public.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable
+
+from bot.forum.listing import ListedRow, ListSort, SitemapChunk, SitemapEntry, TagCount
+from bot.forum.models import QuestionStatus
+from bot.forum.public import WebChannel
+from bot.forum.visibility import Readable
+
+from . import convert as cv
+from . import web_lists_queries as wq
+
+_BY_SORT = {ListSort.NEWEST: wq.NEWEST, ListSort.TOP: wq.TOP, ListSort.UNANSWERED: wq.UNANSWERED}
+
+
+class WebListsStore:
+    """Needs the store's `_fetchall` and `_fetchone` (reader connections)."""
+
+    _fetchall: Callable[[str, tuple | dict], Awaitable[list[sqlite3.Row]]]
+    _fetchone: Callable[[str, tuple | dict], Awaitable[sqlite3.Row | None]]
+
+    async def listed_questions(
+        self, guild_id: int, channels: Readable, sort: ListSort, *, limit: int, offset: int
+    ) -> list[ListedRow]:
+        params = {"guild": guild_id, "channels": channels.as_json(), "limit": limit, "offset": offset}
+        return [_row(r) for r in await self._fetchall(_BY_SORT[sort], params)]
+
+    async def tagged_questions(
+        self, guild_id: int, tag: str, channels: Readable, *, limit: int, offset: int
+    ) -> list[ListedRow]:
+        params = {"guild": guild_id, "tag": tag, "channels": channels.as_json(), "limit": limit, "offset": offset}
+        return [_row(r) for r in await self._fetchall(wq.TAGGED, params)]
+
+    async def channel_question_counts(self, channels: Readable) -> dict[int, int]:
+        """Listed questions per channel (channels without any are left out)."""
+        return {r["channel_id"]: r["questions"] for r in await self._fetchall(wq.CHANNEL_COUNTS, (channels.as_json(),))}
+
+    async def tag_counts(self, channels: Readable, *, limit: int) -> list[TagCount]:
+        """Tags of the listed questions in these channels, most used first."""
+        rows = await self._fetchall(wq.TAG_COUNTS, (channels.as_json(), limit))
+        return [TagCount(r["tag"], r["n"]) for r in rows]
+
+    async def tag_count(self, channels: Readable, tag: str) -> int:
+        row = await self._fetchone(wq.TAG_COUNT, (channels.as_json(), tag))
+        return row[0] if row else 0
+
+    async def published_channels(self) -> list[WebChannel]:
+        """Every channel published in any guild (whether @everyone can read it is in each)."""
+        rows = await self._fetchall(wq.PUBLISHED_CHANNELS, ())
+        return [
+            WebChannel(r["guild_id"], r["channel_id"], True, None if r["everyone_can_read"] is None
+                       else bool(r["everyone_can_read"]), r["published_by"], cv.opt_dt(r["published_at"]))
+            for r in rows
+        ]  # fmt: skip
+
+    async def guild_names(self, guild_ids: Iterable[int]) -> dict[int, str]:
+        rows = await self._fetchall(wq.GUILD_NAMES, (json.dumps(sorted(set(guild_ids))),))
+        return {r["guild_id"]: r["name"] for r in rows}
+
+    async def listed_among(self, question_ids: Iterable[int], channels: Readable) -> dict[int, int]:
+        """Those of the questions that are listed (live, public thread) in these channels: id -> asker."""
+        rows = await self._fetchall(wq.LISTED_AMONG, (json.dumps(sorted(set(question_ids))), channels.as_json()))
+        return {r["id"]: r["author_id"] for r in rows}
+
+    async def post_authors(self, post_ids: Iterable[int]) -> dict[int, int]:
+        rows = await self._fetchall(wq.POST_AUTHORS, (json.dumps(sorted(set(post_ids))),))
+        return {r["id"]: r["author_id"] for r in rows}
+
+    async def member_public_counts(self, guild_id: int, user_id: int, channels: Readable) -> tuple[int, int]:
+        """(questions, answers) the member has live in listed questions of these channels."""
+        row = await self._fetchone(wq.MEMBER_PUBLIC_COUNTS, (guild_id, user_id, channels.as_json()))
+        assert row is not None  # scalar subqueries: always one row
+        return row["questions"], row["answers"]
+
+    # -- sitemap
+
+    async def sitemap_chunks(self, channels: Readable, *, size: int) -> list[SitemapChunk]:
+        rows = await self._fetchall(wq.SITEMAP_CHUNKS, {"channels": channels.as_json(), "size": size})
+        return [SitemapChunk(r["chunk"], r["urls"], cv.opt_dt(r["lastmod"])) for r in rows]
+
+    async def sitemap_chunk_start(self, channels: Readable, *, number: int, size: int) -> int | None:
+        """The first question id of chunk `number` (from 0), or None past the end."""
+        row = await self._fetchone(wq.SITEMAP_CHUNK_START, {"channels": channels.as_json(), "skip": number * size})
+        return row[0] if row else None
+
+    async def sitemap_batch(self, channels: Readable, *, from_id: int, limit: int) -> list[SitemapEntry]:
+        """Up to `limit` sitemap questions from `from_id` on (inclusive), by id."""
+        params = {"channels": channels.as_json(), "from": from_id, "limit": limit}
+        rows = await self._fetchall(wq.SITEMAP_BATCH, params)
+        return [SitemapEntry(r[0], r[1], r[2], r[3], cv.opt_dt(r[4])) for r in rows]
+
+
+def _row(r: sqlite3.Row) -> ListedRow:
+    return ListedRow(
+        r["id"], r["guild_id"], r["channel_id"], r["title"], r["author_id"], r["score"], r["answers"],
+        bool(r["solved"]), QuestionStatus(r["status"]), tuple(json.loads(r["tags"])), cv.from_ms(r["created_at"]),
+    )  # fmt: skip
