@@ -37,6 +37,8 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     summary_delay: float = DEFAULT_SUMMARY_DELAY  # seconds votes are folded into one summary edit
+    public_url: str | None = None  # QUORUM_PUBLIC_URL without its trailing slash: absolute canonical links
+    web_bind: tuple[str, int] | None = None  # QUORUM_WEB_BIND: `quorum run` serves the web pages there too
 
     @property
     def database_path(self) -> Path:
@@ -61,6 +63,8 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         dev_guild_id=_optional_snowflake(env, "QUORUM_DEV_GUILD"),
         log_level=_log_level(env),
         summary_delay=_summary_delay(env),
+        public_url=_public_url(env),
+        web_bind=_web_bind(env),
     )
 
 
@@ -135,3 +139,33 @@ def _summary_delay(env: Mapping[str, str]) -> float:
     if not 1.0 <= seconds <= 300.0:
         raise ConfigError("QUORUM_SUMMARY_DELAY must be a number of seconds between 1 and 300.")
     return seconds
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    """`HOST:PORT` (an IPv6 host in brackets: `[::1]:8080`) -> (host, port); ValueError with one line."""
+    host, sep, port = value.strip().rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not (port.isascii() and port.isdecimal()) or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not HOST:PORT (for example 127.0.0.1:8080)")
+    return host, int(port)
+
+
+def _web_bind(env: Mapping[str, str]) -> tuple[str, int] | None:
+    value = env.get("QUORUM_WEB_BIND", "").strip()
+    if not value:
+        return None
+    try:
+        return parse_bind(value)
+    except ValueError as exc:
+        raise ConfigError(f"QUORUM_WEB_BIND: {exc}") from None
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    value = _optional_url(env, "QUORUM_PUBLIC_URL", ("http", "https"))
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.query or parts.fragment:
+        raise ConfigError("QUORUM_PUBLIC_URL must be a base URL without a query or fragment.")
+    return value.rstrip("/")

@@ -1,0 +1,102 @@
+"""The web server's store: reader connections only, on a database the bot keeps.
+
+The web never writes and never migrates: the bot owns the schema. A database that is missing, or
+older or newer than this code's schema, is refused in one line (DatabaseUnusable), so a web server
+started before its bot says what to do instead of serving errors.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+import aiosqlite
+
+from bot.forum.public_site import Directory
+
+from .connection import DatabaseUnusable, open_reader, run_on_connection_thread
+from .member_stats import MemberStatsStore
+from .migrate import load_migrations
+from .search import SearchStore
+from .search_budget import lower_priority
+from .thread_page import ThreadPageStore
+from .web_directory import HIDDEN_AMONG, NAMES_OF_KIND, WebDirectoryStore
+
+
+class WebStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore):
+    """The read mixins over reader connections; build it with `await open_web_store(path)`."""
+
+    writer = None  # type: ignore[assignment]  # the web never writes: a write method fails at once
+
+    def __init__(self, path: Path, readers: list[aiosqlite.Connection], search_readers: list[aiosqlite.Connection]):
+        self.path = path
+        self._readers = readers + search_readers
+        self._next_reader = itertools.cycle(readers)
+        self._next_search_reader = itertools.cycle(search_readers or readers)
+
+    async def close(self) -> None:
+        for conn in self._readers:
+            await conn.close()
+
+    async def _fetchall(self, sql: str, params: tuple) -> list[sqlite3.Row]:
+        return list(await next(self._next_reader).execute_fetchall(sql, params))
+
+    async def _fetchone(self, sql: str, params: tuple) -> sqlite3.Row | None:
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def directory(
+        self, guild_id: int, *, users: Iterable[int], roles: Iterable[int] = (), channels: Iterable[int] = ()
+    ) -> Directory:
+        """Display names of the given members, roles and channels, and which of the members hide
+        from the web, in one hop to a reader's thread (a page's names cost one round trip)."""
+        ids = {"user": _json(users), "role": _json(roles), "channel": _json(channels)}
+
+        def read(conn: sqlite3.Connection) -> Directory:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            found: dict[str, dict[int, str]] = {}
+            for kind, as_json in ids.items():
+                rows = cursor.execute(NAMES_OF_KIND, (guild_id, kind, as_json)).fetchall() if as_json != "[]" else []
+                found[kind] = dict(rows)
+            hidden = {r[0] for r in cursor.execute(HIDDEN_AMONG, (guild_id, ids["user"])).fetchall()}
+            return Directory(guild_id, found["user"], hidden, found["role"], found["channel"])
+
+        return await run_on_connection_thread(next(self._next_reader), read)
+
+
+def _json(ids: Iterable[int]) -> str:
+    return json.dumps(sorted(set(ids)))
+
+
+async def open_web_store(path: Path, readers: int = 2, *, search_readers: int = 1) -> WebStore:
+    """Open reader connections on an existing database at this code's schema version."""
+    if not path.is_file():  # noqa: ASYNC240 (one stat at start-up)
+        raise DatabaseUnusable(f"no database at {path}: run the bot once to create it (or check DATABASE_URL)")
+    latest = load_migrations()[-1].version
+    opened: list[aiosqlite.Connection] = []
+    try:
+        for _ in range(max(1, readers) + max(0, search_readers)):
+            opened.append(await open_reader(path))
+        version = (await opened[0].execute_fetchall("PRAGMA user_version"))[0][0]
+        if version < latest:
+            raise DatabaseUnusable(
+                f"the database {path} is at schema version {version}, older than this Quorum's {latest}: "
+                "run the bot once to upgrade it"
+            )
+        if version > latest:
+            raise DatabaseUnusable(
+                f"the database {path} is at schema version {version}, newer than this Quorum knows ({latest}): "
+                "upgrade Quorum"
+            )
+        for conn in opened[max(1, readers) :]:
+            await run_on_connection_thread(conn, lower_priority)
+    except BaseException:
+        for conn in opened:
+            await conn.close()
+        raise
+    general = max(1, readers)
+    return WebStore(path, opened[:general], opened[general:])
