@@ -11,8 +11,8 @@ import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 
-from bot.forum.listing import ListedRow, ListSort, SitemapChunk, SitemapEntry, TagCount
-from bot.forum.models import QuestionStatus
+from bot.forum.listing import ListedRow, ListSort, PublicCounts, SitemapChunk, SitemapEntry, TagCount
+from bot.forum.models import PostKind, QuestionStatus
 from bot.forum.public import WebChannel
 from bot.forum.visibility import Readable
 
@@ -71,15 +71,16 @@ class WebListsStore:
         rows = await self._fetchall(wq.LISTED_AMONG, (json.dumps(sorted(set(question_ids))), channels.as_json()))
         return {r["id"]: r["author_id"] for r in rows}
 
-    async def post_authors(self, post_ids: Iterable[int]) -> dict[int, int]:
+    async def post_authors(self, post_ids: Iterable[int]) -> dict[int, tuple[int, PostKind]]:
+        """Each post's author and kind."""
         rows = await self._fetchall(wq.POST_AUTHORS, (json.dumps(sorted(set(post_ids))),))
-        return {r["id"]: r["author_id"] for r in rows}
+        return {r["id"]: (r["author_id"], PostKind(r["kind"])) for r in rows}
 
-    async def member_public_counts(self, guild_id: int, user_id: int, channels: Readable) -> tuple[int, int]:
-        """(questions, answers) the member has live in listed questions of these channels."""
+    async def member_public_counts(self, guild_id: int, user_id: int, channels: Readable) -> PublicCounts:
+        """The member's live posts in listed questions of these channels, by kind."""
         row = await self._fetchone(wq.MEMBER_PUBLIC_COUNTS, (guild_id, user_id, channels.as_json()))
         assert row is not None  # scalar subqueries: always one row
-        return row["questions"], row["answers"]
+        return PublicCounts(row["questions"], row["answers"], row["replies"])
 
     # -- sitemap
 

@@ -11,34 +11,34 @@ only then the rows of those ids (MATERIALIZED: the row reads, and the answer cou
 page alone, never for the entries skipped by the offset).
 """
 
-_ROW = """
-SELECT q.id, q.guild_id, q.channel_id, q.title, q.author_id, q.score, q.status, q.tags, q.created_at,
-       q.accepted_answer_id IS NOT NULL AS solved,
-       (SELECT count(*) FROM posts a
-        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL) AS answers
-FROM page JOIN questions q ON q.id = page.id
-"""
-
-NEWEST = f"""
+NEWEST = """
 WITH page AS MATERIALIZED (
     SELECT id FROM questions
     WHERE guild_id = :guild AND deleted_at IS NULL AND thread_type IN (10, 11)
       AND +channel_id IN (SELECT value FROM json_each(:channels))
     ORDER BY id DESC LIMIT :limit OFFSET :offset)
-{_ROW} ORDER BY q.id DESC
+SELECT q.id, q.guild_id, q.channel_id, q.title, q.author_id, q.score, q.status, q.tags, q.created_at,
+       q.accepted_answer_id IS NOT NULL AS solved,
+       (SELECT count(*) FROM posts a
+        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL) AS answers
+FROM page JOIN questions q ON q.id = page.id ORDER BY q.id DESC
 """
 
-TOP = f"""
+TOP = """
 WITH page AS MATERIALIZED (
     SELECT id, score FROM questions
     WHERE guild_id = :guild AND deleted_at IS NULL AND thread_type IN (10, 11)
       AND +channel_id IN (SELECT value FROM json_each(:channels))
     ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset)
-{_ROW} ORDER BY page.score DESC, q.id DESC
+SELECT q.id, q.guild_id, q.channel_id, q.title, q.author_id, q.score, q.status, q.tags, q.created_at,
+       q.accepted_answer_id IS NOT NULL AS solved,
+       (SELECT count(*) FROM posts a
+        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL) AS answers
+FROM page JOIN questions q ON q.id = page.id ORDER BY page.score DESC, q.id DESC
 """
 
 # Newest first, skipping the questions with a live answer (one probe of posts_live_answers each).
-UNANSWERED = f"""
+UNANSWERED = """
 WITH page AS MATERIALIZED (
     SELECT id FROM questions
     WHERE guild_id = :guild AND deleted_at IS NULL AND thread_type IN (10, 11)
@@ -46,18 +46,26 @@ WITH page AS MATERIALIZED (
       AND NOT EXISTS (SELECT 1 FROM posts a
                       WHERE a.question_id = questions.id AND a.kind = 'answer' AND a.deleted_at IS NULL)
     ORDER BY id DESC LIMIT :limit OFFSET :offset)
-{_ROW} ORDER BY q.id DESC
+SELECT q.id, q.guild_id, q.channel_id, q.title, q.author_id, q.score, q.status, q.tags, q.created_at,
+       q.accepted_answer_id IS NOT NULL AS solved,
+       (SELECT count(*) FROM posts a
+        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL) AS answers
+FROM page JOIN questions q ON q.id = page.id ORDER BY q.id DESC
 """
 
 # A tag's questions, newest first: question_tags' own key range walked backwards, each question
 # looked up by its id (CROSS JOIN keeps that order: the tag's range drives).
-TAGGED = f"""
+TAGGED = """
 WITH page AS MATERIALIZED (
     SELECT t.question_id AS id FROM question_tags t CROSS JOIN questions q ON q.id = t.question_id
     WHERE t.guild_id = :guild AND t.tag = :tag AND q.deleted_at IS NULL AND q.thread_type IN (10, 11)
       AND +q.channel_id IN (SELECT value FROM json_each(:channels))
     ORDER BY t.question_id DESC LIMIT :limit OFFSET :offset)
-{_ROW} ORDER BY q.id DESC
+SELECT q.id, q.guild_id, q.channel_id, q.title, q.author_id, q.score, q.status, q.tags, q.created_at,
+       q.accepted_answer_id IS NOT NULL AS solved,
+       (SELECT count(*) FROM posts a
+        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL) AS answers
+FROM page JOIN questions q ON q.id = page.id ORDER BY q.id DESC
 """
 
 # -- counts (maintained by 0012's triggers)
@@ -90,9 +98,9 @@ SELECT id, author_id FROM questions
 WHERE id IN (SELECT value FROM json_each(?1)) AND deleted_at IS NULL AND thread_type IN (10, 11)
   AND channel_id IN (SELECT value FROM json_each(?2))
 """
-POST_AUTHORS = "SELECT id, author_id FROM posts WHERE id IN (SELECT value FROM json_each(?))"
+POST_AUTHORS = "SELECT id, author_id, kind FROM posts WHERE id IN (SELECT value FROM json_each(?))"
 
-# -- a member's public profile: the member's live questions and answers (posts_live_by_author, 0004)
+# -- a member's public profile: the member's live questions, answers and replies (posts_live_by_author, 0004)
 # in listed questions of public channels (each question by its id).
 MEMBER_PUBLIC_COUNTS = """
 SELECT
@@ -103,25 +111,36 @@ SELECT
     (SELECT count(*) FROM posts p JOIN questions q ON q.id = p.question_id
      WHERE p.guild_id = ?1 AND p.author_id = ?2 AND p.kind = 'answer' AND p.deleted_at IS NULL
        AND q.deleted_at IS NULL AND q.thread_type IN (10, 11)
-       AND q.channel_id IN (SELECT value FROM json_each(?3))) AS answers
+       AND q.channel_id IN (SELECT value FROM json_each(?3))) AS answers,
+    (SELECT count(*) FROM posts p JOIN questions q ON q.id = p.question_id
+     WHERE p.guild_id = ?1 AND p.author_id = ?2 AND p.kind = 'reply' AND p.deleted_at IS NULL
+       AND q.deleted_at IS NULL AND q.thread_type IN (10, 11)
+       AND q.channel_id IN (SELECT value FROM json_each(?3))) AS replies
 """
 
 # -- sitemap: every listed question of public channels, all guilds, by id; duplicates left out
-# (their canonical page is the original's). The table is walked by its primary key.
+# (their canonical page is the original's). The table is walked by its primary key (a sitemap needs
+# each row's title anyway, for the URL's slug).
 
-_SITEMAP_WHERE = """
-deleted_at IS NULL AND thread_type IN (10, 11) AND status != 'duplicate'
-AND +channel_id IN (SELECT value FROM json_each(:channels))
-"""
 # The chunks of the index: position n (from 1) goes to chunk (n - 1) / :size.
-SITEMAP_CHUNKS = f"""
+SITEMAP_CHUNKS = """
 SELECT (n - 1) / :size AS chunk, count(*) AS urls, max(changed_at) AS lastmod
-FROM (SELECT row_number() OVER (ORDER BY id) AS n, changed_at FROM questions WHERE {_SITEMAP_WHERE})
+FROM (SELECT row_number() OVER (ORDER BY id) AS n, changed_at FROM questions
+      WHERE deleted_at IS NULL AND thread_type IN (10, 11) AND status != 'duplicate'
+        AND +channel_id IN (SELECT value FROM json_each(:channels)))
 GROUP BY chunk ORDER BY chunk
 """
 # The id a chunk starts from (NULL: past the end).
-SITEMAP_CHUNK_START = f"SELECT id FROM questions WHERE {_SITEMAP_WHERE} ORDER BY id LIMIT 1 OFFSET :skip"
+SITEMAP_CHUNK_START = """
+SELECT id FROM questions
+WHERE deleted_at IS NULL AND thread_type IN (10, 11) AND status != 'duplicate'
+  AND +channel_id IN (SELECT value FROM json_each(:channels))
+ORDER BY id LIMIT 1 OFFSET :skip
+"""
 # A batch of a chunk, by keyset on id.
-SITEMAP_BATCH = f"""
-SELECT id, guild_id, author_id, title, changed_at FROM questions WHERE id >= :from AND {_SITEMAP_WHERE} ORDER BY id LIMIT :limit
+SITEMAP_BATCH = """
+SELECT id, guild_id, author_id, title, changed_at FROM questions
+WHERE id >= :from AND deleted_at IS NULL AND thread_type IN (10, 11) AND status != 'duplicate'
+  AND +channel_id IN (SELECT value FROM json_each(:channels))
+ORDER BY id LIMIT :limit
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from .models import QuestionStatus
 
@@ -45,6 +46,19 @@ class TagCount:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicCounts:
+    """A member's live posts in listed questions."""
+
+    questions: int
+    answers: int
+    replies: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.questions or self.answers or self.replies)
+
+
+@dataclass(frozen=True, slots=True)
 class SitemapChunk:
     """One sitemap file of the index: its number (from 0), how many URLs, and the newest change."""
 
@@ -53,8 +67,7 @@ class SitemapChunk:
     lastmod: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class SitemapEntry:
+class SitemapEntry(NamedTuple):  # a tuple: a sitemap makes one per question, and they cost less
     question_id: int
     guild_id: int
     author_id: int  # the asker: a hidden asker's title stays out of the URL

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from .listing import MAX_PAGE, PER_PAGE, ListedRow, ListSort, SitemapChunk, SitemapEntry, TagCount
-from .models import MemberCounts, QuestionStatus, TopPost
+from .errors import BadInput
+from .listing import MAX_PAGE, PER_PAGE, ListedRow, ListSort, PublicCounts, SitemapChunk, SitemapEntry, TagCount
+from .models import PostKind, QuestionStatus, TopPost
 from .public import HIDDEN_TEXT, WebChannel
 from .public_site import DEFAULT_SLUG, Directory, slugify
-from .errors import BadInput
 from .search import MAX_QUERY, SearchPage, SearchResult, parse_query
 from .search_service import SearchService
 from .visibility import Readable
@@ -25,7 +25,7 @@ MAX_WEB_QUERY = 300  # characters of a search from the web (the parser's own lim
 MAX_TAG = 100  # a tag name in a URL: Discord's tags are at most 20 characters
 TAGS_SHOWN = 100
 BEST_POSTS = 10
-SITEMAP_BATCH = 2_000
+SITEMAP_BATCH = 5_000
 
 
 class ListsStore(Protocol):
@@ -44,10 +44,12 @@ class ListsStore(Protocol):
     async def tag_counts(self, channels: Readable, *, limit: int) -> list[TagCount]: ...
     async def tag_count(self, channels: Readable, tag: str) -> int: ...
     async def listed_among(self, question_ids: Iterable[int], channels: Readable) -> dict[int, int]: ...
-    async def post_authors(self, post_ids: Iterable[int]) -> dict[int, int]: ...
-    async def member_public_counts(self, guild_id: int, user_id: int, channels: Readable) -> tuple[int, int]: ...
+    async def post_authors(self, post_ids: Iterable[int]) -> dict[int, tuple[int, PostKind]]: ...
+    async def member_public_counts(self, guild_id: int, user_id: int, channels: Readable) -> PublicCounts: ...
     async def member_reputation(self, guild_id: int, user_id: int) -> int | None: ...
-    async def best_posts(self, guild_id: int, user_id: int, limit: int, *, readable: Readable | None) -> list[TopPost]: ...
+    async def best_posts(
+        self, guild_id: int, user_id: int, limit: int, *, readable: Readable | None
+    ) -> list[TopPost]: ...
     async def hidden_among(self, guild_id: int, user_ids: Iterable[int]) -> set[int]: ...
     async def sitemap_chunks(self, channels: Readable, *, size: int) -> list[SitemapChunk]: ...
     async def sitemap_chunk_start(self, channels: Readable, *, number: int, size: int) -> int | None: ...
@@ -114,6 +116,7 @@ class FoundQuestion:
     result: SearchResult
     title: str
     slug: str
+    kind: PostKind  # of the best-matching post
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +139,11 @@ class MemberProfile:
     user_id: int
     name: str
     reputation: int
-    counts: MemberCounts  # public questions and answers (accepted: 0, not shown)
+    counts: PublicCounts
     best: list[BestPost]
 
 
-@dataclass(frozen=True, slots=True)
-class SitemapUrl:
+class SitemapUrl(NamedTuple):  # one per question of a sitemap: a tuple costs less
     question_id: int
     slug: str
     changed_at: datetime | None
@@ -241,13 +243,14 @@ class PublicLists:
         result = await self.searching.search(guild_id, text, page=page - 1, available_tags=None, readable=channels)
         listed = await self.store.listed_among([r.question_id for r in result.results], channels)
         authors = await self.store.post_authors([r.post_id for r in result.results])
-        directory = await self.store.directory(guild_id, users=set(listed.values()) | set(authors.values()))
+        directory = await self.store.directory(guild_id, users=set(listed.values()) | {a for a, _ in authors.values()})
         shown = []
         for r in result.results:
             asker = listed.get(r.question_id)
-            if asker is None or directory.is_hidden(authors.get(r.post_id, asker)):
+            author, kind = authors.get(r.post_id, (asker, PostKind.QUESTION))
+            if asker is None or author is None or directory.is_hidden(author):
                 continue
-            shown.append(FoundQuestion(r, *_title_and_slug(r.title, asker, directory)))
+            shown.append(FoundQuestion(r, *_title_and_slug(r.title, asker, directory), kind))
         return WebSearch(guild, result, shown)
 
     # ----- profiles ----------------------------------------------------------------------------
@@ -260,8 +263,8 @@ class PublicLists:
         directory = await self.store.directory(guild_id, users=[user_id])
         if directory.is_hidden(user_id):
             return None
-        questions, answers = await self.store.member_public_counts(guild_id, user_id, channels)
-        if questions == 0 and answers == 0:
+        counts = await self.store.member_public_counts(guild_id, user_id, channels)
+        if not counts.any:
             return None
         reputation = await self.store.member_reputation(guild_id, user_id) or 1
         posts = await self.store.best_posts(guild_id, user_id, BEST_POSTS, readable=channels)
@@ -269,7 +272,6 @@ class PublicLists:
         askers_directory = await self.store.directory(guild_id, users=askers.values())
         best = [BestPost(p, *_title_and_slug(p.title, askers[p.question_id], askers_directory))
                 for p in posts if p.question_id in askers]  # fmt: skip
-        counts = MemberCounts(questions, answers, 0, reputation)
         return MemberProfile(guild, user_id, directory.display_name(user_id), reputation, counts, best)
 
     # ----- sitemap -----------------------------------------------------------------------------
@@ -296,6 +298,8 @@ class PublicLists:
         for guild_id in {e.guild_id for e in entries}:
             askers = [e.author_id for e in entries if e.guild_id == guild_id]
             hidden |= {(guild_id, u) for u in await self.store.hidden_among(guild_id, askers)}
+        if not hidden:
+            return [SitemapUrl(e.question_id, slugify(e.title), e.changed_at) for e in entries]
         return [
             SitemapUrl(e.question_id, DEFAULT_SLUG if (e.guild_id, e.author_id) in hidden else slugify(e.title),
                        e.changed_at)
@@ -315,4 +319,3 @@ def _listed(row: ListedRow, directory: Directory) -> ListedQuestion:
     author = Author(directory.display_name(row.author_id), None if hidden else row.author_id)
     return ListedQuestion(row.id, title, slug, row.score, row.answers, row.solved, row.status, row.tags, author,
                           row.created_at)  # fmt: skip
-

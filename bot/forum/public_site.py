@@ -110,9 +110,15 @@ class QuestionPage:
 
 def slugify(title: str) -> str:
     """Lowercase ascii words joined by '-', cut at a word boundary to at most SLUG_LENGTH characters."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    # Fast paths (a sitemap slugs every public question): an ascii title needs no normalising, and
+    # words that fit need no cutting.
+    ascii_title = title if title.isascii() else unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = _WORD.findall(ascii_title.lower())
+    slug = "-".join(words)
+    if len(slug) <= SLUG_LENGTH:
+        return slug or DEFAULT_SLUG
     slug = ""
-    for word in _WORD.findall(ascii_title):
+    for word in words:
         candidate = f"{slug}-{word}" if slug else word
         if len(candidate) > SLUG_LENGTH:
             slug = slug or word[:SLUG_LENGTH]
