@@ -1,4 +1,4 @@
-"""The `quorum` command: run (default), export, catchup, recount, check, demo. Exit codes: 0 ok, 2 bad
+"""The `quorum` command: run (default), export, catchup, recount, check, demo, web. Exit codes: 0 ok, 2 bad
 configuration or arguments (a token Discord refuses, a database that cannot be used, is damaged or
 is in use by another Quorum), 1 anything else. Each failure is one line on stderr; the traceback
 goes to the log only at LOG_LEVEL=DEBUG."""
@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 from dotenv import find_dotenv, load_dotenv
@@ -47,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     recount.add_argument("--fix", action="store_true", help="write the recounted values where they differ")
     commands.add_parser("check", help="check the whole database for damage (start-up checks only its first part)")
     commands.add_parser("demo", help="play a scripted forum thread through the bundled emulator; no token needed")
+    web = commands.add_parser("web", help="serve the published questions as web pages (read-only, no token needed)")
+    web.add_argument(
+        "--bind", type=_bind, help="HOST:PORT to listen on (default: QUORUM_WEB_BIND, else 127.0.0.1:8080)"
+    )
+    web.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)  # as `quorum run`'s child
     return parser
 
 
@@ -77,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_catchup(settings, args.days))
         if args.command == "check":
             return _check(settings)
+        if args.command == "web":
+            return asyncio.run(_web(settings, args.bind, args.exit_with_parent))
         return asyncio.run(_run(settings))
     except KeyboardInterrupt:
         return EXIT_OK
@@ -89,7 +97,40 @@ def main(argv: list[str] | None = None) -> int:
 async def _run(settings) -> int:
     from bot.app import QuorumApp
 
-    await QuorumApp(settings).run()
+    # SIGTERM (a service manager stopping us) ends the bot as Ctrl-C does: everything is closed.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    terminated = asyncio.Event()
+
+    def terminate() -> None:
+        terminated.set()
+        main_task.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    child = None
+    try:
+        if settings.web_bind is not None:
+            from bot.web_child import WebChild
+
+            child = WebChild(settings)
+            await child.start()
+        await QuorumApp(settings).run()
+    except asyncio.CancelledError:
+        if not terminated.is_set():
+            raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        if child is not None:
+            await child.stop()
+    return EXIT_OK
+
+
+async def _web(settings, bind: tuple[str, int] | None, exit_with_parent: bool) -> int:
+    from bot.web_cli import DEFAULT_BIND, run_web
+
+    host, port = bind or settings.web_bind or DEFAULT_BIND
+    await run_web(settings, host, port, exit_with_parent=exit_with_parent)
     return EXIT_OK
 
 
@@ -165,6 +206,15 @@ def _snowflake(value: str) -> int:
         return parse_snowflake(value, what="a numeric Discord id")
     except BadInput as exc:
         raise argparse.ArgumentTypeError(exc.message.replace("`", "")) from None
+
+
+def _bind(value: str) -> tuple[str, int]:
+    from bot.config import parse_bind
+
+    try:
+        return parse_bind(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _days(value: str) -> float:

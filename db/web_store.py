@@ -15,8 +15,11 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.forum.models import Question
 from bot.forum.public_site import Directory
 
+from . import convert as cv
+from . import queries as q
 from .connection import DatabaseUnusable, open_reader, run_on_connection_thread
 from .member_stats import MemberStatsStore
 from .migrate import load_migrations
@@ -48,6 +51,10 @@ class WebStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore
     async def _fetchone(self, sql: str, params: tuple) -> sqlite3.Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
+
+    async def get_question(self, thread_id: int) -> Question | None:
+        row = await self._fetchone(q.GET_QUESTION, (thread_id,))
+        return cv.question_from_row(row) if row else None
 
     async def directory(
         self, guild_id: int, *, users: Iterable[int], roles: Iterable[int] = (), channels: Iterable[int] = ()
