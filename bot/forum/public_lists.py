@@ -7,6 +7,7 @@ profile, and never found through search.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -279,19 +280,29 @@ class PublicLists:
         return await self.store.sitemap_chunks(await self.all_public_channels(), size=size)
 
     async def sitemap_urls(self, number: int, size: int, batch: int = SITEMAP_BATCH) -> AsyncIterator[list[SitemapUrl]]:
-        """Chunk `number`'s questions by id, a batch at a time (nothing when past the end)."""
+        """Chunk `number`'s questions by id, a batch at a time (nothing when past the end). The next
+        batch is read while the caller writes this one out."""
         channels = await self.all_public_channels()
         start = await self.store.sitemap_chunk_start(channels, number=number, size=size)
+        if start is None:
+            return
         left = size
-        while start is not None and left > 0:
-            want = min(batch, left)
-            entries = await self.store.sitemap_batch(channels, from_id=start, limit=want)
-            if entries:
-                yield await self._urls(entries)
-            if len(entries) < want:
-                return
-            left -= want
-            start = entries[-1].question_id + 1
+        reading = asyncio.ensure_future(self.store.sitemap_batch(channels, from_id=start, limit=min(batch, left)))
+        try:
+            while reading is not None:
+                entries = await reading
+                want, left = min(batch, left), left - len(entries)
+                reading = None
+                if len(entries) == want and left > 0:
+                    after = entries[-1].question_id + 1
+                    reading = asyncio.ensure_future(
+                        self.store.sitemap_batch(channels, from_id=after, limit=min(batch, left))
+                    )
+                if entries:
+                    yield await self._urls(entries)
+        finally:
+            if reading is not None:
+                reading.cancel()
 
     async def _urls(self, entries: list[SitemapEntry]) -> list[SitemapUrl]:
         hidden: set[tuple[int, int]] = set()
