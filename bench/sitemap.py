@@ -97,8 +97,9 @@ async def measure(base: str, proc: subprocess.Popen) -> dict:
         stop.set()
         await sampler
         pages = {}
-        for path in (f"/g/{GUILD_ID}", f"/g/{GUILD_ID}?sort=top", f"/g/{GUILD_ID}?sort=unanswered",
-                     f"/g/{GUILD_ID}?page=1000", f"/g/{GUILD_ID}/tags/python", f"/g/{GUILD_ID}/search?q=python+error"):  # fmt: skip
+        home = f"/g/{GUILD_ID}"
+        for path in (home, f"{home}?sort=top", f"{home}?sort=unanswered", f"{home}?page=1000", f"{home}/tags/python",
+                     f"{home}/search?q=python+error"):  # fmt: skip
             best = float("inf")
             for _ in range(5):
                 t = time.perf_counter()
