@@ -217,3 +217,20 @@ async def test_a_profile(database):
     stats = dict(re.findall(r"<dt>(\w+)</dt><dd>(\d+)</dd>", html))
     assert stats == {"Reputation": "26", "Questions": "0", "Answers": "1"}
     assert '<a href="/q/100/how-do-i-keep-state-between-restarts#answer-101">' in html
+
+
+async def test_tags_with_any_characters_have_pages(tmp_path):
+    path = tmp_path / "tags.db"
+    store = await open_store(path)
+    try:
+        await publish(store, G, CH)
+        await ask(store, 1, "Slashes and more", tags=("c/c++", "día ?#&", "a b"))
+    finally:
+        await store.close()
+    async with web_client(path) as client:
+        home = await get(client, "/g/1")
+        links = re.findall(r'<a href="(/g/1/tags/[^"]*)">([^<]*) <span class="count">', home)
+        assert sorted(tag for _, tag in links) == ["a b", "c/c++", "día ?#&amp;"]
+        for link, tag in links:
+            html = await get(client, link.replace("&amp;", "&"))
+            assert f"<h1>Questions tagged {tag}</h1>" in html and titles(html) == ["Slashes and more"]
