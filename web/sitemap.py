@@ -8,7 +8,6 @@ forum; and its absolute URLs need QUORUM_PUBLIC_URL (without it they are relativ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -38,7 +37,7 @@ async def sitemap_index(request: web.Request) -> web.Response:
     chunks = await lists_of(request.app).sitemap_chunks(request.app[SITEMAP_CHUNK])
     lines = [_HEAD, f'<sitemapindex xmlns="{_NS}">\n', "" if base else _NO_BASE]
     for chunk in chunks:
-        lastmod = f"<lastmod>{w3c(chunk.lastmod)}</lastmod>" if chunk.lastmod else ""
+        lastmod = f"<lastmod>{chunk.lastmod}</lastmod>" if chunk.lastmod else ""
         lines.append(f"<sitemap><loc>{escape(f'{base}/sitemaps/{chunk.number + 1}.xml')}</loc>{lastmod}</sitemap>\n")
     lines.append("</sitemapindex>\n")
     return web.Response(text="".join(lines), content_type=XML, charset="utf-8")
@@ -61,10 +60,9 @@ async def sitemap_chunk(request: web.Request) -> web.StreamResponse:
     batch: list | None = first
     while batch is not None:
         parts = []
-        for question_id, slug, changed_at in batch:
-            # the store's times are UTC already: isoformat is the W3C datetime (w3c() without the work)
-            lastmod = f"<lastmod>{changed_at.isoformat(timespec='seconds')}</lastmod>" if changed_at else ""
-            parts.append(f"<url><loc>{base}{question_path(question_id, slug)}</loc>{lastmod}</url>\n")
+        for question_id, slug, lastmod in batch:
+            modified = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+            parts.append(f"<url><loc>{base}{question_path(question_id, slug)}</loc>{modified}</url>\n")
         await response.write("".join(parts).encode())
         batch = await anext(batches, None)
     await response.write(b"</urlset>\n")
@@ -78,8 +76,3 @@ async def robots(request: web.Request) -> web.Response:
     if base:
         lines.append(f"Sitemap: {base}/sitemap.xml")
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")
-
-
-def w3c(at: datetime) -> str:
-    """A W3C datetime to the second, e.g. 2026-01-02T03:04:05+00:00 (what sitemaps' lastmod takes)."""
-    return at.astimezone(UTC).isoformat(timespec="seconds")
