@@ -8,12 +8,15 @@ forum; and its absolute URLs need QUORUM_PUBLIC_URL (without it they are relativ
 
 from __future__ import annotations
 
+import zlib
 from xml.sax.saxutils import escape
 
 from aiohttp import web
+from aiohttp.web import ContentCoding
 
 from .keys import PUBLIC_URL
 from .lists import lists_of
+from .middleware import _coding as accepted_coding
 from .urls import question_path
 
 SITEMAP_CHUNK = web.AppKey("sitemap_chunk", int)
@@ -52,22 +55,38 @@ async def sitemap_chunk(request: web.Request) -> web.StreamResponse:
     first = await anext(batches, None)
     if first is None:
         raise web.HTTPNotFound()
-    response = web.StreamResponse(headers={"Cache-Control": "no-cache"})
+    response = web.StreamResponse(headers={"Cache-Control": "no-cache", "Vary": "Accept-Encoding"})
     response.content_type, response.charset = XML, "utf-8"
-    response.enable_compression()  # gzip or deflate as Accept-Encoding asks, none otherwise
+    compressor = _compressor(request, response)
     await response.prepare(request)
-    await response.write(f'{_HEAD}<urlset xmlns="{_NS}">\n{"" if base else _NO_BASE}'.encode())
+    await response.write(compressor(f'{_HEAD}<urlset xmlns="{_NS}">\n{"" if base else _NO_BASE}'.encode()))
     batch: list | None = first
     while batch is not None:
         parts = []
         for question_id, slug, lastmod in batch:
             modified = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
             parts.append(f"<url><loc>{base}{question_path(question_id, slug)}</loc>{modified}</url>\n")
-        await response.write("".join(parts).encode())
+        await response.write(compressor("".join(parts).encode()))
         batch = await anext(batches, None)
-    await response.write(b"</urlset>\n")
+    await response.write(compressor(b"</urlset>\n", last=True))
     await response.write_eof()
     return response
+
+
+def _compressor(request: web.Request, response: web.StreamResponse):
+    """gzip or deflate as Accept-Encoding asks (else identity), at level 1: for 200k URLs that is a
+    fraction of level 6's time, and the loop compresses each batch itself instead of waiting on a
+    thread for it (aiohttp's own compression)."""
+    coding = accepted_coding(request.headers.get("Accept-Encoding", ""))
+    if coding is None:
+        return lambda data, last=False: data
+    response.headers["Content-Encoding"] = coding.value
+    engine = zlib.compressobj(1, zlib.DEFLATED, 31 if coding is ContentCoding.gzip else 15)
+
+    def compress(data: bytes, last: bool = False) -> bytes:
+        return engine.compress(data) + (engine.flush() if last else engine.flush(zlib.Z_SYNC_FLUSH))
+
+    return compress
 
 
 async def robots(request: web.Request) -> web.Response:
