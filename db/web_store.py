@@ -27,9 +27,10 @@ from .search import SearchStore
 from .search_budget import lower_priority
 from .thread_page import ThreadPageStore
 from .web_directory import GUILD_NAME, HIDDEN_AMONG, NAMES_OF_KIND, WebDirectoryStore
+from .web_lists import WebListsStore
 
 
-class WebStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore):
+class WebStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, WebListsStore):
     """The read mixins over reader connections; build it with `await open_web_store(path)`."""
 
     writer = None  # type: ignore[assignment]  # the web never writes: a write method fails at once
