@@ -132,3 +132,16 @@ async def test_attachments_are_links_and_images_with_their_names(database):
     assert '<img src="https://cdn.discordapp.com/attachments/1/shot.png" alt="shot.png"' in html
     assert '<a href="https://cdn.discordapp.com/attachments/1/notes.txt">notes.txt</a>' in html
     assert "javascript:" not in html and "evil.png" not in html
+
+
+async def test_deflate_when_gzip_is_not_taken_and_nothing_for_small_bodies(database):
+    import zlib
+
+    async with web_client(database) as client:
+        plain = await (await client.get("/q/500/the-original", headers={"Accept-Encoding": "identity"})).read()
+        response = await client.get("/q/500/the-original", headers={"Accept-Encoding": "deflate, gzip;q=0"},
+                                    auto_decompress=False)  # fmt: skip
+        assert response.headers["Content-Encoding"] == "deflate" and response.headers["ETag"].endswith('-deflate"')
+        assert zlib.decompress(await response.read()) == plain
+        small = await client.get("/static/missing", headers={"Accept-Encoding": "gzip"})
+        assert small.status == 404 and ("Content-Encoding" not in small.headers or len(await small.read()) > 1024)
