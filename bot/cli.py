@@ -54,7 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--channel", type=_snowflake, required=True, help="the forum or text channel id")
     publish.add_argument("--off", action="store_true", help="take the channel's pages down instead")
     commands.add_parser("check", help="check the whole database for damage (start-up checks only its first part)")
-    commands.add_parser("demo", help="play a scripted forum thread through the bundled emulator; no token needed")
+    demo = commands.add_parser(
+        "demo", help="play a scripted forum thread through the bundled emulator; no token needed"
+    )
+    demo.add_argument(
+        "--web", action="store_true", help="then publish the demo's channel and serve its thread's page until Ctrl-C"
+    )
+    demo.add_argument("--bind", type=_bind, help="HOST:PORT for --web (default 127.0.0.1:8080; port 0: any free port)")
     web = commands.add_parser("web", help="serve the published questions as web pages (read-only, no token needed)")
     web.add_argument(
         "--bind", type=_bind, help="HOST:PORT to listen on (default: QUORUM_WEB_BIND, else 127.0.0.1:8080)"
@@ -64,14 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "demo" and args.bind is not None and not args.web:
+        parser.error("--bind goes with --web (quorum demo --web --bind HOST:PORT)")
     # The .env of the directory quorum is started from, not of the installed package.
     load_dotenv(find_dotenv(usecwd=True))
     try:
         if args.command == "demo":
             from bot.demo import run_demo
+            from bot.web_cli import DEFAULT_BIND
 
-            return asyncio.run(run_demo())
+            try:
+                return asyncio.run(run_demo(web_bind=(args.bind or DEFAULT_BIND) if args.web else None))
+            except KeyboardInterrupt:  # Ctrl-C is how `demo --web` ends
+                return EXIT_OK
         settings = load_settings(os.environ, require_token=args.command in (None, "run", "catchup"))
     except ConfigError as exc:
         print(f"quorum: {exc}", file=sys.stderr)

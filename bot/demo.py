@@ -2,6 +2,7 @@
 
 Nothing here is faked: the emulator speaks Discord's REST API and gateway on 127.0.0.1, the bot is
 the same QuorumApp `quorum run` starts, and what is printed is read back from its store after a restart.
+With `--web` the demo's channel is then published and its thread served as a web page until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import QuorumApp
 from bot.config import Settings
+from bot.forum.public import NameEntry
 from bot.forum.text import thread_as_text
 from bot.forum.voting import shown_reputation
 from emulator import Emulator
@@ -34,27 +37,36 @@ UP, DOWN = "\N{THUMBS UP SIGN}", "\N{THUMBS DOWN SIGN}"
 VOTES = [("bob", "carol", UP), ("dave", "carol", UP), ("carol", "dave", DOWN)]
 
 
-async def run_demo() -> int:
+async def run_demo(web_bind: tuple[str, int] | None = None) -> int:
+    """The scripted thread; with `web_bind`, its page is then served there until Ctrl-C."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice libraries are not needed
     started = time.monotonic()
-    emulator = Emulator(spec_path=default_spec_path())
-    await emulator.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="quorum-demo-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="quorum-demo-") as tmp:
+        emulator = Emulator(spec_path=default_spec_path())
+        await emulator.start()
+        try:
             settings = Settings(
                 token=emulator.token, database_url=f"sqlite:///{Path(tmp) / 'demo.db'}", api_base=emulator.api_base
             )
-            await play(emulator, settings)
-    finally:
-        await emulator.stop()
-    checked = "checked against" if emulator.spec_checked else "not checked (not found):"
-    checked += " Discord's API description"
-    say(f"\nDone in {time.monotonic() - started:.1f} s; {len(emulator.requests)} REST requests by the bot, {checked}.")
-    return 0 if not emulator.spec_violations else 1
+            thread_id = await play(emulator, settings, publish=web_bind is not None)
+        finally:
+            await emulator.stop()
+        checked = "checked against" if emulator.spec_checked else "not checked (not found):"
+        checked += " Discord's API description"
+        requests = len(emulator.requests)
+        say(f"\nDone in {time.monotonic() - started:.1f} s; {requests} REST requests by the bot, {checked}.")
+        if emulator.spec_violations:
+            return 1
+        if web_bind is not None:
+            from bot.demo_web import serve_demo_page  # the web side only when asked for
+
+            return await serve_demo_page(settings, thread_id, *web_bind)
+    return 0
 
 
-async def play(emulator: Emulator, settings: Settings) -> None:
+async def play(emulator: Emulator, settings: Settings, *, publish: bool = False) -> int:
+    """Play the script; returns the thread's id. `publish` publishes its channel on the web too."""
     world = emulator.world
     member = {name: world.members[name].id for name in ("alice", "bob", "carol", "dave", "mod")}
     names = {uid: name for name, uid in member.items()}
@@ -108,7 +120,25 @@ async def play(emulator: Emulator, settings: Settings) -> None:
     reputations = await app.bot.service.store.reputations(world.guild_id)
     ranked = sorted(reputations.items(), key=lambda pair: (-pair[1], pair[0]))
     say("\nReputation: " + ", ".join(f"{names.get(uid, uid)} {shown_reputation(rep)}" for uid, rep in ranked))
+    if publish:
+        await publish_channel(app, world.guild_id, world.forum_channel_id)
     await app.close()
+    return thread_id
+
+
+async def publish_channel(app: QuorumApp, guild_id: int, channel_id: int) -> None:
+    """What `/quorum web channel:#questions publish:true` stores: the channel published and readable
+    by @everyone, with the server's and members' names as the bot sees them in Discord."""
+    assert app.bot is not None
+    store = app.bot.service.store
+    now = datetime.now(UTC)
+    guild = app.bot.get_guild(guild_id)
+    assert guild is not None
+    await store.set_guild_name(guild_id, guild.name, now)
+    await store.remember_names([NameEntry(guild_id, "user", m.id, m.display_name) for m in guild.members], now)
+    await store.set_channel_published(guild_id, channel_id, True, None, now)
+    await store.set_channel_readable(guild_id, channel_id, True, now)
+    say(f"\nThe channel #{guild.get_channel(channel_id)} is published on the web (as /quorum web would).")
 
 
 async def _post_count(service, thread_id: int) -> int:
