@@ -13,12 +13,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import QuorumApp
 from bot.config import Settings
-from bot.forum.public import NameEntry
 from bot.forum.text import thread_as_text
 from bot.forum.voting import shown_reputation
 from emulator import Emulator
@@ -121,24 +119,27 @@ async def play(emulator: Emulator, settings: Settings, *, publish: bool = False)
     ranked = sorted(reputations.items(), key=lambda pair: (-pair[1], pair[0]))
     say("\nReputation: " + ", ".join(f"{names.get(uid, uid)} {shown_reputation(rep)}" for uid, rep in ranked))
     if publish:
-        await publish_channel(app, world.guild_id, world.forum_channel_id)
+        await publish_channel(app, emulator, member["alice"], world.forum_channel_id)
     await app.close()
     return thread_id
 
 
-async def publish_channel(app: QuorumApp, guild_id: int, channel_id: int) -> None:
-    """What `/quorum web channel:#questions publish:true` stores: the channel published and readable
-    by @everyone, with the server's and members' names as the bot sees them in Discord."""
+async def publish_channel(app: QuorumApp, emulator: Emulator, admin_id: int, channel_id: int) -> None:
+    """An admin publishes the questions channel with the bot's own `/quorum web`; the pages show once
+    the bot has recorded that @everyone can read the channel."""
     assert app.bot is not None
     store = app.bot.service.store
-    now = datetime.now(UTC)
-    guild = app.bot.get_guild(guild_id)
-    assert guild is not None
-    await store.set_guild_name(guild_id, guild.name, now)
-    await store.remember_names([NameEntry(guild_id, "user", m.id, m.display_name) for m in guild.members], now)
-    await store.set_channel_published(guild_id, channel_id, True, None, now)
-    await store.set_channel_readable(guild_id, channel_id, True, now)
-    say(f"\nThe channel #{guild.get_channel(channel_id)} is published on the web (as /quorum web would).")
+    say("\nalice (admin): /quorum web channel:#questions publish:true")
+    reply = await emulator.invoke_slash(
+        admin_id, emulator.world.text_channel_id, "quorum web", {"channel": channel_id, "publish": True}
+    )
+    await reply.wait_response()
+    await until(lambda: _is_public(store, channel_id), 1)
+
+
+async def _is_public(store, channel_id: int) -> int:
+    channel = await store.web_channel(channel_id)
+    return int(channel is not None and channel.public)
 
 
 async def _post_count(service, thread_id: int) -> int:

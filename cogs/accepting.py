@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.forum.acceptance import SOLVED_TAG
 from bot.forum.errors import ForumError, NotFound
 from bot.forum.models import Post, Question
 from bot.forum.service import ForumService
@@ -19,7 +20,6 @@ from cogs.checks import member_is_moderator
 from cogs.links import parse_ref
 
 log = logging.getLogger(__name__)
-SOLVED_TAG = "solved"
 
 
 class Accepting(commands.Cog):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from markupsafe import Markup
 
+from bot.forum.acceptance import topic_tags
 from bot.forum.models import QuestionStatus
 from bot.forum.public_site import Gone, QuestionPage
 
@@ -78,7 +79,7 @@ def _context(request: web.Request, page: QuestionPage) -> dict:
         "question": body,
         "answers": answers,
         "comments": comments,
-        "tags": [(tag, tag_path(question.guild_id, tag)) for tag in question.tags],
+        "tags": [(tag, tag_path(question.guild_id, tag)) for tag in topic_tags(question.tags)],
         "solved": question.accepted_answer_id is not None,
         "closed": question.status is QuestionStatus.CLOSED,
         "locked": question.status is QuestionStatus.LOCKED,

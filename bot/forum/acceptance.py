@@ -8,6 +8,14 @@ from datetime import datetime
 
 from .models import Post, PostKind, Question
 
+# The forum tag Quorum applies to a thread whose question has an accepted answer, if the forum has one.
+SOLVED_TAG = "solved"
+
+
+def topic_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """The tags that say what a question is about: not the Solved tag, which views show as a status."""
+    return tuple(tag for tag in tags if tag.casefold() != SOLVED_TAG)
+
 
 @dataclass(frozen=True, slots=True)
 class PinPlan:

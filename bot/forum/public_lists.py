@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
+from .acceptance import topic_tags
 from .errors import BadInput
 from .listing import MAX_PAGE, PER_PAGE, ListedRow, ListSort, PublicCounts, SitemapChunk, SitemapEntry, TagCount
 from .models import PostKind, QuestionStatus, TopPost
@@ -320,5 +321,5 @@ def _listed(row: ListedRow, directory: Directory) -> ListedQuestion:
     hidden = directory.is_hidden(row.author_id)
     title, slug = _title_and_slug(row.title, row.author_id, directory)
     author = Author(directory.display_name(row.author_id), None if hidden else row.author_id)
-    return ListedQuestion(row.id, title, slug, row.score, row.answers, row.solved, row.status, row.tags, author,
-                          row.created_at)  # fmt: skip
+    return ListedQuestion(row.id, title, slug, row.score, row.answers, row.solved, row.status,
+                          topic_tags(row.tags), author, row.created_at)  # fmt: skip

@@ -3,7 +3,7 @@ root of the web command, and the forum's rules know no HTTP or templates."""
 
 from tests.test_layers import ROOT, imported_modules
 
-COMPOSITION_ROOTS = {"bot/web_cli.py"}
+COMPOSITION_ROOTS = {"bot/web_cli.py", "bot/demo_web.py"}  # `quorum web` and `quorum demo --web`
 
 
 def roots(path) -> set[str]:
