@@ -13,6 +13,11 @@ from markupsafe import Markup
 
 from .question_model import PostModel
 
+# Search engines read the best answers; repeating every answer of a 200-answer thread doubled the page
+# and half its render time (bench/RESULTS.md). answerCount still counts them all.
+SUGGESTED_ANSWERS = 20
+COMMENTS_PER_POST = 20
+
 
 def script(data: dict) -> Markup:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -45,7 +50,7 @@ def _answer(answer: PostModel, url: str, base: str) -> dict:
         "url": f"{url}#answer-{answer.id}", "author": _author(answer, base),
     }  # fmt: skip
     if answer.replies:
-        data["comment"] = [_comment(r, base) for r in answer.replies]
+        data["comment"] = [_comment(r, base) for r in answer.replies[:COMMENTS_PER_POST]]
     return data
 
 
@@ -60,18 +65,18 @@ def question_data(
             "url": url,
         }  # fmt: skip
         if comments:
-            posting["comment"] = [_comment(c, base) for c in comments]
+            posting["comment"] = [_comment(c, base) for c in comments[:COMMENTS_PER_POST]]
         return posting
     entity = {
         "@type": "Question", "name": title, "text": question.text, "answerCount": len(answers),
         "upvoteCount": question.score, "dateCreated": _date(question.created_at), "author": _author(question, base),
     }  # fmt: skip
     accepted = [a for a in answers if a.accepted]
-    suggested = [a for a in answers if not a.accepted]
+    suggested = [a for a in answers if not a.accepted][:SUGGESTED_ANSWERS]  # the page's order: best first
     if accepted:
         entity["acceptedAnswer"] = _answer(accepted[0], url, base)
     if suggested:
         entity["suggestedAnswer"] = [_answer(a, url, base) for a in suggested]
     if comments:
-        entity["comment"] = [_comment(c, base) for c in comments]
+        entity["comment"] = [_comment(c, base) for c in comments[:COMMENTS_PER_POST]]
     return {"@context": "https://schema.org", "@type": "QAPage", "mainEntity": entity}
