@@ -76,8 +76,9 @@ async def run(path: Path, big: list[Page], sample: list[Page], *, big_repeats: i
         for page in sample:
             await render(page)
         result["random_warm"] = summary_ms([await render(p) for p in sample])
+        mean = round(sum(p.answers for p in sample) / max(1, len(sample)), 2)
         result["pages"] = {"big": len(big), "big_answers": sorted({p.answers for p in big}), "random": len(sample),
-                           "random_answers_mean": round(sum(p.answers for p in sample) / max(1, len(sample)), 2)}  # fmt: skip
+                           "random_answers_mean": mean}  # fmt: skip
         return result
     finally:
         await store.close()

@@ -1,0 +1,196 @@
+"""Phase 2: pages served by the real server while the real bot mirrors a steady vote rate into the
+same database.
+
+Processes: the paced gateway (bench/web/gateway.py); the bot (bench/web/bot.py: QuorumApp, and
+`python -m bot web` as its child, as `quorum run` starts it with QUORUM_WEB_BIND); wrk, the load
+generator (Debian's `wrk`, C, its own threads), GETting random question pages with gzip accepted;
+this process only orchestrates. Everything is on 127.0.0.1.
+
+Order: pages checked (a sample: 200, gzip, the title in the body); the vote stream starts; after a
+warm-up, wrk's own ceiling against /robots.txt (the cheapest response the server has); then the
+measured run over the question pages; the stream runs until after it. CPU seconds of the web
+server, the bot (with its write process) and the gateway are read from /proc over the page run,
+wrk's from its rusage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import multiprocessing as mp
+import random
+import resource
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+
+from bench.votes import cpu
+
+from . import bot, gateway
+from .prepare import Page, Vote
+from .stats import load_average, summary_ms
+
+CTX = mp.get_context("spawn")
+LUA = Path(__file__).with_name("wrk.lua")
+
+
+def _recv(pipe, kind: str, timeout: float):
+    if not pipe.poll(timeout):
+        raise RuntimeError(f"no {kind!r} within {timeout:.0f} s")
+    message = pipe.recv()
+    if message[0] != kind:
+        raise RuntimeError(f"expected {kind!r}, got {message[0]!r}")
+    return message
+
+
+def _child(target, *args):
+    ours, theirs = CTX.Pipe()
+    proc = CTX.Process(target=target, args=(theirs, *args), daemon=True)
+    proc.start()
+    return proc, ours
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(base: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/robots.txt", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the web server did not answer")
+
+
+async def verify(base: str, pages: list[Page], n: int, seed: int) -> dict:
+    """A sample of the page set, fetched as wrk fetches it: 200, gzip, the page's own title."""
+    sample = random.Random(seed).sample(pages, min(n, len(pages)))
+    bad = []
+    gzip = 0
+    async with aiohttp.ClientSession(headers={"Accept-Encoding": "gzip, deflate, br"}) as session:
+        for page in sample:
+            async with session.get(base + page.path, allow_redirects=False) as response:
+                text = await response.text()
+                gzip += response.headers.get("Content-Encoding") == "gzip"
+                if response.status != 200 or html.escape(page.title, quote=False) not in text:
+                    bad.append((page.path, response.status))
+    if bad:
+        raise RuntimeError(f"pages that are not the question's page: {bad[:5]}")
+    return {"checked": len(sample), "status_200_with_title": len(sample), "gzip": gzip}
+
+
+def wrk(url: str, seconds: float, threads: int, connections: int, paths: Path | None) -> dict:
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(LUA), url]
+    cmd += ["--", str(paths)] if paths else []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRK_JSON "))
+    r = json.loads(line.removeprefix("WRK_JSON "))
+    seconds_run = r["duration_us"] / 1e6
+    wrk_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    per_second = round(r["requests"] / seconds_run, 1)
+    return {"requests": r["requests"], "seconds": round(seconds_run, 2), "per_second": per_second,
+            "errors": {k: r[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")},
+            "latency_ms": {"p50": r["p50_us"] / 1000, "p90": r["p90_us"] / 1000, "p99": r["p99_us"] / 1000,
+                           "max": r["max_us"] / 1000, "mean": round(r["mean_us"] / 1000, 2)},
+            "mb_per_second": round(r["bytes"] / seconds_run / 1e6, 2),
+            "wrk_cpu_share": round(wrk_cpu / seconds_run, 3)}  # fmt: skip
+
+
+def run(db: Path, pages: list[Page], votes: list[Vote], *, rate: float, seconds: float, ceiling_seconds: float,
+        warmup: float, threads: int, connections: int, summary_delay: float, seed: int) -> dict:  # fmt: skip
+    if shutil.which("wrk") is None:
+        raise SystemExit("phase 2 needs wrk (Debian: apt-get install -y wrk)")
+    paths = db.with_suffix(".paths")
+    paths.write_text("".join(p.path + "\n" for p in pages))
+    stream_seconds = warmup + ceiling_seconds + seconds + 6  # the stream outlasts the page run
+    frames = int(rate * stream_seconds)
+    if len(votes) < frames:
+        raise ValueError(f"{frames} votes needed, {len(votes)} given")
+    votes = votes[:frames]
+    send_proc, send_pipe = _child(gateway.main, votes, rate)
+    bot_proc = bot_pipe = None
+    try:
+        _, port, _ = _recv(send_pipe, "port", 120)
+        web_port = free_port()
+        api_base, gateway_url = f"http://127.0.0.1:{port}/api/v10", f"ws://127.0.0.1:{port}/gateway"
+        bot_proc, bot_pipe = _child(bot.main, api_base, gateway_url, str(db), web_port, summary_delay)
+        _recv(send_pipe, "armed", 120)
+        _, web_pid = _recv(bot_pipe, "ready", 120)
+        base = f"http://127.0.0.1:{web_port}"
+        wait_up(base)
+        result: dict = {"pages_in_set": len(pages), "verify": asyncio.run(verify(base, pages, 50, seed))}
+        send_pipe.send(("go",))
+        time.sleep(warmup)
+        result["loadavg_before"] = load_average()
+        result["ceiling_robots_txt"] = wrk(base + "/robots.txt", ceiling_seconds, threads, connections, None)
+        usage = {"web_server": cpu.usage(web_pid), "bot_tree": cpu.usage(bot_proc.pid),
+                 "gateway": cpu.usage(send_proc.pid)}  # fmt: skip
+        page_started = time.monotonic()
+        result["pages"] = wrk(base + "/", seconds, threads, connections, paths)
+        page_ended = time.monotonic()
+        now = {"web_server": cpu.usage(web_pid), "bot_tree": cpu.usage(bot_proc.pid),
+               "gateway": cpu.usage(send_proc.pid)}  # fmt: skip
+        window = page_ended - page_started
+        web_cpu = now["web_server"].cpu - usage["web_server"].cpu
+        result["cpu_share_in_page_run"] = {
+            "web_server": round(web_cpu / window, 3),
+            "web_server_runq": round((now["web_server"].runq - usage["web_server"].runq) / window, 3),
+            "bot_and_write_process": round((now["bot_tree"].cpu - usage["bot_tree"].cpu - web_cpu) / window, 3),
+            "gateway": round((now["gateway"].cpu - usage["gateway"].cpu) / window, 3),
+            "wrk": result["pages"]["wrk_cpu_share"],
+        }
+        result["loadavg_after"] = load_average()
+        _, sent = _recv(send_pipe, "sent", stream_seconds + 60)
+        bot_pipe.send(("stop",))
+        _, done = _recv(bot_pipe, "done", 60)
+        send_pipe.send(("stats",))
+        _, requests, unexpected = _recv(send_pipe, "stats", 10)
+        result["votes"] = _delays(votes, sent, done, page_started, page_ended, rate)
+        result["votes"]["writer"] = done["writer"]
+        result["votes"]["gateway_rest"] = {"requests": requests, "unexpected": unexpected}
+        return result
+    finally:
+        if bot_pipe is not None and bot_proc is not None:
+            bot_proc.join(timeout=30)
+            if bot_proc.is_alive():
+                bot_proc.terminate()
+        send_pipe.send(("stop",))
+        send_proc.join(timeout=10)
+        if send_proc.is_alive():
+            send_proc.terminate()
+        paths.unlink(missing_ok=True)
+
+
+def _delays(votes: list[Vote], sent: list[float], done: dict, page_started: float, page_ended: float,
+            rate: float) -> dict:  # fmt: skip
+    """Gateway frame written -> apply_vote returned after its COMMIT, per vote."""
+    index = {(v.post_id, v.voter_id): i for i, v in enumerate(votes)}
+    delays, in_pages, outcomes = [], [], {}
+    for post_id, voter_id, at, outcome in done["committed"]:
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        i = index.get((post_id, voter_id))
+        if i is None:
+            continue
+        delay = at - sent[i]
+        delays.append(delay)
+        if page_started <= sent[i] <= page_ended:
+            in_pages.append(delay)
+    span = sent[-1] - sent[0] if len(sent) > 1 else 0.0
+    return {"sent": len(sent), "rate_asked": rate, "rate_sent": round((len(sent) - 1) / span, 1) if span else None,
+            "committed": len(delays), "outcomes": outcomes, "delay_all": summary_ms(delays),
+            "over_100ms": sum(d > 0.1 for d in delays), "delay_during_page_run": summary_ms(in_pages),
+            "over_100ms_during_page_run": sum(d > 0.1 for d in in_pages)}  # fmt: skip
