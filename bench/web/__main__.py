@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             report["sitemap"]["loadavg_after"] = load_average()
     finally:
         if not args.keep:
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", ".lock"):  # .lock: the bot's instance lock
                 Path(f"{copy}{suffix}").unlink(missing_ok=True)
     report["loadavg_at_end"] = load_average()
     text = json.dumps(report, indent=2)
