@@ -190,7 +190,20 @@ def _delays(votes: list[Vote], sent: list[float], done: dict, page_started: floa
         if page_started <= sent[i] <= page_ended:
             in_pages.append(delay)
     span = sent[-1] - sent[0] if len(sent) > 1 else 0.0
+    # Per second of the stream: votes sent, committed, and the worst delay (where a stall was).
+    timeline: dict[int, list] = {}
+    committed_at = {(p, v): at for p, v, at, _ in done["committed"]}
+    for i, vote in enumerate(votes):
+        second = int(sent[i] - sent[0])
+        row = timeline.setdefault(second, [second, 0, 0, 0.0])
+        row[1] += 1
+        at = committed_at.get((vote.post_id, vote.voter_id))
+        if at is not None:
+            row[2] += 1
+            row[3] = max(row[3], round((at - sent[i]) * 1000, 1))
     return {"sent": len(sent), "rate_asked": rate, "rate_sent": round((len(sent) - 1) / span, 1) if span else None,
             "committed": len(delays), "outcomes": outcomes, "delay_all": summary_ms(delays),
             "over_100ms": sum(d > 0.1 for d in delays), "delay_during_page_run": summary_ms(in_pages),
-            "over_100ms_during_page_run": sum(d > 0.1 for d in in_pages)}  # fmt: skip
+            "over_100ms_during_page_run": sum(d > 0.1 for d in in_pages),
+            "page_run_seconds_of_stream": [round(page_started - sent[0], 1), round(page_ended - sent[0], 1)],
+            "per_second_sent_committed_max_delay_ms": list(timeline.values())}  # fmt: skip

@@ -17,9 +17,10 @@ import aiohttp
 from .serve import free_port, wait_up
 
 
-def rss_mib(pid: int) -> float:
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """Resident MiB; RssAnon is the heap's part, RssFile the database pages SQLite maps (mmap_size)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
 
@@ -51,7 +52,8 @@ async def _pass(session: aiohttp.ClientSession, base: str, pid: int) -> dict:
     stop.set()
     await sampler
     return {"seconds": round(elapsed, 3), "chunks": chunks, "gzip_chunks": gzip, "urls": urls,
-            "rss_mib_before": before, "rss_mib_peak": max(peak), "rss_mib_after": rss_mib(pid)}  # fmt: skip
+            "rss_mib_before": before, "rss_mib_peak": max(peak), "rss_mib_after": rss_mib(pid),
+            "rss_anon_mib_after": rss_mib(pid, "RssAnon"), "rss_file_mib_after": rss_mib(pid, "RssFile")}  # fmt: skip
 
 
 async def _measure(base: str, pid: int, passes: int) -> list[dict]:
