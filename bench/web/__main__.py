@@ -52,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=30, help="phase 2's measured page run")
     ap.add_argument("--ceiling-seconds", type=float, default=5, help="wrk on /robots.txt, before the page run")
     ap.add_argument("--warmup", type=float, default=3, help="votes streaming before wrk starts")
+    ap.add_argument("--alone-seconds", type=float, default=10, help="votes with the server idle, for comparison")
+    ap.add_argument(
+        "--web-nice",
+        type=int,
+        default=0,
+        help="experiment: renice the web server (0 = as quorum run starts it, at the bot's priority)",
+    )
     ap.add_argument("--vote-rate", type=float, default=200, help="votes per second the bot mirrors")
     ap.add_argument("--load-pages", type=int, default=20000, help="random question pages wrk picks from")
     ap.add_argument("--threads", type=int, default=1, help="wrk threads")
@@ -85,10 +92,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"render done in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
         if "serve" in phases:
             _, load_set = prepare.pages(copy, big_answers=200, sample=args.load_pages, seed=args.seed + 1)
-            frames = int(args.vote_rate * (args.warmup + args.ceiling_seconds + args.seconds + 6))
+            frames = int(
+                args.vote_rate
+                * serve.stream_seconds(args.warmup, args.alone_seconds, args.ceiling_seconds, args.seconds)
+            )
             votes = prepare.votes(copy, frames, seed=args.seed)
             report["serve"] = serve.run(copy, load_set, votes, rate=args.vote_rate, seconds=args.seconds,
                                         ceiling_seconds=args.ceiling_seconds, warmup=args.warmup,
+                                        alone_seconds=args.alone_seconds, web_nice=args.web_nice,
                                         threads=args.threads, connections=args.connections,
                                         summary_delay=args.summary_delay, seed=args.seed)  # fmt: skip
             print("serve done", file=sys.stderr, flush=True)

@@ -7,10 +7,11 @@ generator (Debian's `wrk`, C, its own threads), GETting random question pages wi
 this process only orchestrates. Everything is on 127.0.0.1.
 
 Order: pages checked (a sample: 200, gzip, the title in the body); the vote stream starts; after a
-warm-up, wrk's own ceiling against /robots.txt (the cheapest response the server has); then the
-measured run over the question pages; the stream runs until after it. CPU seconds of the web
-server, the bot (with its write process) and the gateway are read from /proc over the page run,
-wrk's from its rusage.
+warm-up, a window of votes alone (the server idle: the bot's delays on this machine at this moment,
+for comparison); wrk's own ceiling against /robots.txt (the cheapest response the server has); then
+the measured run over the question pages; the stream runs until after it. CPU and run-queue shares
+of the web server, the bot (with its write process) and the gateway are read from /proc for the
+votes-alone window and the page run, wrk's CPU from its rusage.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import html
 import json
 import multiprocessing as mp
+import os
 import random
 import resource
 import shutil
@@ -110,14 +112,35 @@ def wrk(url: str, seconds: float, threads: int, connections: int, paths: Path | 
             "wrk_cpu_share": round(wrk_cpu / seconds_run, 3)}  # fmt: skip
 
 
+class Windows:
+    """CPU and run-queue shares of each process over a window (bench.votes' /proc reader)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.start = time.monotonic()
+        self.usage = {name: cpu.usage(pid) for name, pid in pids.items()}
+
+    def shares(self) -> dict:
+        now = {name: cpu.usage(pid) for name, pid in self.pids.items()}
+        span = time.monotonic() - self.start
+        used = {name: now[name] - self.usage[name] for name in self.pids}
+        bot_cpu = used["bot_tree"].cpu - used["web_server"].cpu  # the web server is the bot's child
+        bot_runq = used["bot_tree"].runq - used["web_server"].runq
+        return {"web_server_cpu": round(used["web_server"].cpu / span, 3),
+                "web_server_runq": round(used["web_server"].runq / span, 3),
+                "bot_and_write_process_cpu": round(bot_cpu / span, 3),
+                "bot_and_write_process_runq": round(bot_runq / span, 3),
+                "gateway_cpu": round(used["gateway"].cpu / span, 3)}  # fmt: skip
+
+
 def run(db: Path, pages: list[Page], votes: list[Vote], *, rate: float, seconds: float, ceiling_seconds: float,
-        warmup: float, threads: int, connections: int, summary_delay: float, seed: int) -> dict:  # fmt: skip
+        warmup: float, alone_seconds: float, threads: int, connections: int, summary_delay: float, web_nice: int,
+        seed: int) -> dict:  # fmt: skip
     if shutil.which("wrk") is None:
         raise SystemExit("phase 2 needs wrk (Debian: apt-get install -y wrk)")
     paths = db.with_suffix(".paths")
     paths.write_text("".join(p.path + "\n" for p in pages))
-    stream_seconds = warmup + ceiling_seconds + seconds + 6  # the stream outlasts the page run
-    frames = int(rate * stream_seconds)
+    frames = int(rate * stream_seconds(warmup, alone_seconds, ceiling_seconds, seconds))
     if len(votes) < frames:
         raise ValueError(f"{frames} votes needed, {len(votes)} given")
     votes = votes[:frames]
@@ -130,36 +153,32 @@ def run(db: Path, pages: list[Page], votes: list[Vote], *, rate: float, seconds:
         bot_proc, bot_pipe = _child(bot.main, api_base, gateway_url, str(db), web_port, summary_delay)
         _recv(send_pipe, "armed", 120)
         _, web_pid = _recv(bot_pipe, "ready", 120)
+        if web_nice:  # an experiment: `quorum run` starts its web child at the bot's own priority
+            os.setpriority(os.PRIO_PROCESS, web_pid, web_nice)
         base = f"http://127.0.0.1:{web_port}"
         wait_up(base)
-        result: dict = {"pages_in_set": len(pages), "verify": asyncio.run(verify(base, pages, 50, seed))}
+        result: dict = {"pages_in_set": len(pages), "web_nice": web_nice,
+                        "verify": asyncio.run(verify(base, pages, 50, seed))}  # fmt: skip
+        pids = {"web_server": web_pid, "bot_tree": bot_proc.pid, "gateway": send_proc.pid}
         send_pipe.send(("go",))
         time.sleep(warmup)
         result["loadavg_before"] = load_average()
+        alone = Windows(pids)
+        time.sleep(alone_seconds)
+        alone_ended = time.monotonic()
+        result["cpu_share_votes_alone"] = alone.shares()
         result["ceiling_robots_txt"] = wrk(base + "/robots.txt", ceiling_seconds, threads, connections, None)
-        usage = {"web_server": cpu.usage(web_pid), "bot_tree": cpu.usage(bot_proc.pid),
-                 "gateway": cpu.usage(send_proc.pid)}  # fmt: skip
-        page_started = time.monotonic()
+        window = Windows(pids)
         result["pages"] = wrk(base + "/", seconds, threads, connections, paths)
-        page_ended = time.monotonic()
-        now = {"web_server": cpu.usage(web_pid), "bot_tree": cpu.usage(bot_proc.pid),
-               "gateway": cpu.usage(send_proc.pid)}  # fmt: skip
-        window = page_ended - page_started
-        web_cpu = now["web_server"].cpu - usage["web_server"].cpu
-        result["cpu_share_in_page_run"] = {
-            "web_server": round(web_cpu / window, 3),
-            "web_server_runq": round((now["web_server"].runq - usage["web_server"].runq) / window, 3),
-            "bot_and_write_process": round((now["bot_tree"].cpu - usage["bot_tree"].cpu - web_cpu) / window, 3),
-            "gateway": round((now["gateway"].cpu - usage["gateway"].cpu) / window, 3),
-            "wrk": result["pages"]["wrk_cpu_share"],
-        }
+        result["cpu_share_in_page_run"] = window.shares() | {"wrk_cpu": result["pages"]["wrk_cpu_share"]}
+        windows = {"votes_alone": (alone.start, alone_ended), "page_run": (window.start, time.monotonic())}
         result["loadavg_after"] = load_average()
-        _, sent = _recv(send_pipe, "sent", stream_seconds + 60)
+        _, sent = _recv(send_pipe, "sent", frames / rate + 60)
         bot_pipe.send(("stop",))
         _, done = _recv(bot_pipe, "done", 60)
         send_pipe.send(("stats",))
         _, requests, unexpected = _recv(send_pipe, "stats", 10)
-        result["votes"] = _delays(votes, sent, done, page_started, page_ended, rate)
+        result["votes"] = _delays(votes, sent, done, windows, rate)
         result["votes"]["writer"] = done["writer"]
         result["votes"]["gateway_rest"] = {"requests": requests, "unexpected": unexpected}
         return result
@@ -175,11 +194,16 @@ def run(db: Path, pages: list[Page], votes: list[Vote], *, rate: float, seconds:
         paths.unlink(missing_ok=True)
 
 
-def _delays(votes: list[Vote], sent: list[float], done: dict, page_started: float, page_ended: float,
+def stream_seconds(warmup: float, alone: float, ceiling: float, seconds: float) -> float:
+    return warmup + alone + ceiling + seconds + 6  # the stream outlasts the page run
+
+
+def _delays(votes: list[Vote], sent: list[float], done: dict, windows: dict[str, tuple[float, float]],
             rate: float) -> dict:  # fmt: skip
     """Gateway frame written -> apply_vote returned after its COMMIT, per vote."""
     index = {(v.post_id, v.voter_id): i for i, v in enumerate(votes)}
-    delays, in_pages, outcomes = [], [], {}
+    delays, outcomes = [], {}
+    within: dict[str, list[float]] = {name: [] for name in windows}
     for post_id, voter_id, at, outcome in done["committed"]:
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         i = index.get((post_id, voter_id))
@@ -187,8 +211,9 @@ def _delays(votes: list[Vote], sent: list[float], done: dict, page_started: floa
             continue
         delay = at - sent[i]
         delays.append(delay)
-        if page_started <= sent[i] <= page_ended:
-            in_pages.append(delay)
+        for name, (start, end) in windows.items():
+            if start <= sent[i] <= end:
+                within[name].append(delay)
     span = sent[-1] - sent[0] if len(sent) > 1 else 0.0
     # Per second of the stream: votes sent, committed, and the worst delay (where a stall was).
     timeline: dict[int, list] = {}
@@ -203,7 +228,8 @@ def _delays(votes: list[Vote], sent: list[float], done: dict, page_started: floa
             row[3] = max(row[3], round((at - sent[i]) * 1000, 1))
     return {"sent": len(sent), "rate_asked": rate, "rate_sent": round((len(sent) - 1) / span, 1) if span else None,
             "committed": len(delays), "outcomes": outcomes, "delay_all": summary_ms(delays),
-            "over_100ms": sum(d > 0.1 for d in delays), "delay_during_page_run": summary_ms(in_pages),
-            "over_100ms_during_page_run": sum(d > 0.1 for d in in_pages),
-            "page_run_seconds_of_stream": [round(page_started - sent[0], 1), round(page_ended - sent[0], 1)],
+            "over_100ms": sum(d > 0.1 for d in delays),
+            "windows": {name: summary_ms(d) | {"over_100ms": sum(x > 0.1 for x in d),
+                                               "seconds_of_stream": [round(w - sent[0], 1) for w in windows[name]]}
+                        for name, d in within.items()},
             "per_second_sent_committed_max_delay_ms": list(timeline.values())}  # fmt: skip
