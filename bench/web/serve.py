@@ -134,7 +134,7 @@ class Windows:
 
 
 def run(db: Path, pages: list[Page], votes: list[Vote], *, rate: float, seconds: float, ceiling_seconds: float,
-        warmup: float, alone_seconds: float, threads: int, connections: int, summary_delay: float, web_nice: int,
+        warmup: float, alone_seconds: float, threads: int, connections: int, summary_delay: float, web_nice: int | None,
         seed: int) -> dict:  # fmt: skip
     if shutil.which("wrk") is None:
         raise SystemExit("phase 2 needs wrk (Debian: apt-get install -y wrk)")
@@ -153,11 +153,11 @@ def run(db: Path, pages: list[Page], votes: list[Vote], *, rate: float, seconds:
         bot_proc, bot_pipe = _child(bot.main, api_base, gateway_url, str(db), web_port, summary_delay)
         _recv(send_pipe, "armed", 120)
         _, web_pid = _recv(bot_pipe, "ready", 120)
-        if web_nice:  # an experiment: `quorum run` starts its web child at the bot's own priority
+        if web_nice is not None:  # an experiment; None leaves the priority `quorum run` gave it
             os.setpriority(os.PRIO_PROCESS, web_pid, web_nice)
         base = f"http://127.0.0.1:{web_port}"
         wait_up(base)
-        result: dict = {"pages_in_set": len(pages), "web_nice": web_nice,
+        result: dict = {"pages_in_set": len(pages), "web_server_niceness": os.getpriority(os.PRIO_PROCESS, web_pid),
                         "verify": asyncio.run(verify(base, pages, 50, seed))}  # fmt: skip
         pids = {"web_server": web_pid, "bot_tree": bot_proc.pid, "gateway": send_proc.pid}
         send_pipe.send(("go",))
