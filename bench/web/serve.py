@@ -36,7 +36,7 @@ from bench.votes import cpu
 
 from . import bot, gateway
 from .prepare import Page, Vote
-from .stats import load_average, summary_ms
+from .stats import load_average, profile, summary_ms
 
 CTX = mp.get_context("spawn")
 LUA = Path(__file__).with_name("wrk.lua")
@@ -168,11 +168,14 @@ def run(db: Path, pages: list[Page], votes: list[Vote], *, rate: float, seconds:
         alone_ended = time.monotonic()
         result["cpu_share_votes_alone"] = alone.shares()
         result["ceiling_robots_txt"] = wrk(base + "/robots.txt", ceiling_seconds, threads, connections, None)
+        profiler = profile(web_pid, "pages")
         window = Windows(pids)
         result["pages"] = wrk(base + "/", seconds, threads, connections, paths)
         result["cpu_share_in_page_run"] = window.shares() | {"wrk_cpu": result["pages"]["wrk_cpu_share"]}
         windows = {"votes_alone": (alone.start, alone_ended), "page_run": (window.start, time.monotonic())}
         result["loadavg_after"] = load_average()
+        if profiler is not None:
+            profiler.wait(60)
         _, sent = _recv(send_pipe, "sent", frames / rate + 60)
         bot_pipe.send(("stop",))
         _, done = _recv(bot_pipe, "done", 60)

@@ -1,7 +1,8 @@
 """Phase 3: /sitemap.xml and every /sitemaps/{n}.xml chunk, read in full with gzip from `quorum
 web` (`python -m bot web`, a process of its own), timed from the first request to the last byte; the
 server's resident memory before, sampled every 20 ms while it streams, and after. Several passes,
-so a leak would show as a rising peak."""
+so a leak would show as a rising peak, then one more without compression (Accept-Encoding: identity),
+to show what the gzip costs."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import aiohttp
 
 from .serve import free_port, wait_up
+from .stats import profile
 
 
 def rss_mib(pid: int, field: str = "VmRSS") -> float:
@@ -31,8 +33,8 @@ async def _sample(pid: int, into: list[float], stop: asyncio.Event) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _pass(session: aiohttp.ClientSession, base: str, pid: int) -> dict:
-    headers = {"Accept-Encoding": "gzip"}
+async def _pass(session: aiohttp.ClientSession, base: str, pid: int, gzip_wanted: bool = True) -> dict:
+    headers = {"Accept-Encoding": "gzip" if gzip_wanted else "identity"}
     peak: list[float] = []
     stop = asyncio.Event()
     sampler = asyncio.create_task(_sample(pid, peak, stop))
@@ -51,7 +53,8 @@ async def _pass(session: aiohttp.ClientSession, base: str, pid: int) -> dict:
     elapsed = time.perf_counter() - started
     stop.set()
     await sampler
-    return {"seconds": round(elapsed, 3), "chunks": chunks, "gzip_chunks": gzip, "urls": urls,
+    return {"accept_encoding": headers["Accept-Encoding"], "seconds": round(elapsed, 3), "chunks": chunks,
+            "gzip_chunks": gzip, "urls": urls,
             "rss_mib_before": before, "rss_mib_peak": max(peak), "rss_mib_after": rss_mib(pid),
             "rss_anon_mib_after": rss_mib(pid, "RssAnon"), "rss_file_mib_after": rss_mib(pid, "RssFile")}  # fmt: skip
 
@@ -60,7 +63,8 @@ async def _measure(base: str, pid: int, passes: int) -> list[dict]:
     async with aiohttp.ClientSession() as session:
         async with session.get(base + "/robots.txt") as response:
             await response.read()
-        return [await _pass(session, base, pid) for _ in range(passes)]
+        gzip_passes = [await _pass(session, base, pid) for _ in range(passes)]
+        return gzip_passes + [await _pass(session, base, pid, gzip_wanted=False)]  # what compressing costs
 
 
 def run(db: Path, *, passes: int) -> dict:
@@ -73,7 +77,10 @@ def run(db: Path, *, passes: int) -> dict:
         base = f"http://127.0.0.1:{port}"
         wait_up(base)
         started_rss = rss_mib(server.pid)
+        profiler = profile(server.pid, "sitemap")
         result = asyncio.run(_measure(base, server.pid, passes))
+        if profiler is not None:
+            profiler.wait(60)
         return {"server_rss_mib_at_start": started_rss, "passes": result}
     finally:
         server.terminate()

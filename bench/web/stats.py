@@ -23,3 +23,22 @@ def summary_ms(seconds: list[float]) -> dict:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def profile(pid: int, label: str):
+    """BENCH_PYSPY=prefix[:seconds]: py-spy samples `pid` (all threads, raw stacks) into
+    prefix-label.txt for that many seconds (default 8), without stopping it; None when unset."""
+    import subprocess
+    import sys
+    import time
+
+    spec = os.environ.get("BENCH_PYSPY")
+    if not spec:
+        return None
+    prefix, _, seconds = spec.partition(":")
+    py_spy = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    cmd = [py_spy, "record", "--pid", str(pid), "-r", "200", "-f", "raw", "-o", f"{prefix}-{label}.txt",
+           "-d", seconds or "8", "--nonblocking"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # let it attach
+    return proc
