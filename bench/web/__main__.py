@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--web-nice",
         type=int,
-        default=0,
-        help="experiment: renice the web server (0 = as quorum run starts it, at the bot's priority)",
+        default=None,
+        help="experiment: set the web server's niceness (default: as quorum run starts it)",
     )
     ap.add_argument("--vote-rate", type=float, default=200, help="votes per second the bot mirrors")
     ap.add_argument("--load-pages", type=int, default=20000, help="random question pages wrk picks from")
