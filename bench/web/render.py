@@ -20,6 +20,7 @@ from pathlib import Path
 from aiohttp.test_utils import make_mocked_request
 
 from bot.forum.public_site import PublicSite
+from bot.web_cli import freeze_start_up_heap
 from db.web_store import open_web_store
 
 from .prepare import Page
@@ -49,6 +50,7 @@ async def run(path: Path, big: list[Page], sample: list[Page], *, big_repeats: i
     store = await open_web_store(path)
     try:
         app = build_app(PublicSite(store), public_url="https://forum.example.org")
+        freeze_start_up_heap()  # as `quorum web` does once its app is built
 
         async def render(page: Page) -> float:
             _, _, thread_id, slug = page.path.split("/")
