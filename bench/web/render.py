@@ -7,11 +7,12 @@ markdown, the template and the ETag hash. Not counted: HTTP parsing and gzip (ph
 "Warm" renders each page once first, so the markdown cache holds its posts; "cold" empties the
 markdown caches before every render. Each figure is given as wall time and as the process's CPU
 time (time.process_time: the event loop and the store's reader threads), which other processes on a
-busy machine do not inflate.
+busy machine inflate less; garbage collections during the measured renders are counted and timed.
 """
 
 from __future__ import annotations
 
+import gc
 import html
 import sys
 import time
@@ -80,12 +81,27 @@ async def run(path: Path, big: list[Page], sample: list[Page], *, big_repeats: i
         for page in big + sample[:50]:  # imports, templates compiled, SQLite's pages read once
             await render(page)
         result: dict = {"markdown_caches_cleared": caches}
+        pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        started: list[float] = []
+
+        def timed_collection(phase: str, info: dict) -> None:
+            if phase == "start":
+                started[:] = [time.perf_counter()]
+            elif started:
+                pauses[info["generation"]].append(time.perf_counter() - started[0])
+
+        gc.callbacks.append(timed_collection)
         measured("big_cold", [await cold(p) for _ in range(cold_big_repeats) for p in big])
         measured("big_warm", [await render(p) for _ in range(big_repeats) for p in big])
         measured("random_cold", [await cold(p) for p in sample])
         for page in sample:
             await render(page)
         measured("random_warm", [await render(p) for p in sample])
+        gc.callbacks.remove(timed_collection)
+        result["gc_pauses_while_measuring"] = {
+            f"gen{g}": {"n": len(p), "max_ms": round(max(p, default=0) * 1000, 2)} for g, p in pauses.items()
+        }
+        result["gc_frozen_objects"] = gc.get_freeze_count()
         mean = round(sum(p.answers for p in sample) / max(1, len(sample)), 2)
         result["pages"] = {"big": len(big), "big_answers": sorted({p.answers for p in big}), "random": len(sample),
                            "random_answers_mean": mean}  # fmt: skip
