@@ -108,21 +108,27 @@ async def _run(settings) -> int:
 
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, terminate)
-    child = None
+    app, child = QuorumApp(settings), None
     try:
+        await app.start()
         if settings.web_bind is not None:
+            # Once the bot has the database (created and migrated), so the web server can read it.
             from bot.web_child import WebChild
 
             child = WebChild(settings)
             await child.start()
-        await QuorumApp(settings).run()
+        assert app.task is not None
+        await app.task
     except asyncio.CancelledError:
         if not terminated.is_set():
             raise
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
-        if child is not None:
-            await child.stop()
+        try:
+            if child is not None:
+                await child.stop()
+        finally:
+            await app.close()
     return EXIT_OK
 
 

@@ -36,9 +36,7 @@ COGS = (
 
 # What Quorum listens to: message content (answers are messages), reactions (votes), guilds
 # (threads, channels, roles) and members (roles of voters and moderators).
-INTENTS = discord.Intents(
-    guilds=True, guild_messages=True, guild_reactions=True, message_content=True, members=True
-)
+INTENTS = discord.Intents(guilds=True, guild_messages=True, guild_reactions=True, message_content=True, members=True)
 
 
 def grantable_intents(flags: discord.ApplicationFlags) -> tuple[discord.Intents, list[str]]:

@@ -26,7 +26,7 @@ from .migrate import load_migrations
 from .search import SearchStore
 from .search_budget import lower_priority
 from .thread_page import ThreadPageStore
-from .web_directory import HIDDEN_AMONG, NAMES_OF_KIND, WebDirectoryStore
+from .web_directory import GUILD_NAME, HIDDEN_AMONG, NAMES_OF_KIND, WebDirectoryStore
 from .web_lists import WebListsStore
 
 
@@ -59,8 +59,9 @@ class WebStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore
     async def directory(
         self, guild_id: int, *, users: Iterable[int], roles: Iterable[int] = (), channels: Iterable[int] = ()
     ) -> Directory:
-        """Display names of the given members, roles and channels, and which of the members hide
-        from the web, in one hop to a reader's thread (a page's names cost one round trip)."""
+        """Display names of the given members, roles and channels, which of the members hide from
+        the web, and the guild's name, in one hop to a reader's thread (a page's names cost one round
+        trip)."""
         ids = {"user": _json(users), "role": _json(roles), "channel": _json(channels)}
 
         def read(conn: sqlite3.Connection) -> Directory:
@@ -71,7 +72,8 @@ class WebStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore
                 rows = cursor.execute(NAMES_OF_KIND, (guild_id, kind, as_json)).fetchall() if as_json != "[]" else []
                 found[kind] = dict(rows)
             hidden = {r[0] for r in cursor.execute(HIDDEN_AMONG, (guild_id, ids["user"])).fetchall()}
-            return Directory(guild_id, found["user"], hidden, found["role"], found["channel"])
+            guild = cursor.execute(GUILD_NAME, (guild_id,)).fetchone()
+            return Directory(guild_id, found["user"], hidden, found["role"], found["channel"], guild and guild[0])
 
         return await run_on_connection_thread(next(self._next_reader), read)
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def build_app(site: PublicSite, *, public_url: str | None) -> web.Application:
     """`public_url` (no trailing slash) makes canonical links absolute; None leaves them relative."""
-    app = web.Application(middlewares=[site_middleware], handler_args={"access_log": None})
+    app = web.Application(middlewares=[site_middleware])
     app[SITE] = site
     app[PUBLIC_URL] = (public_url or "").rstrip("/")
     app[TEMPLATES] = build_environment(app[PUBLIC_URL])

@@ -13,12 +13,13 @@ from markupsafe import Markup
 
 from .question_model import PostModel
 
-# So the JSON can never close its <script> element or open markup inside it.
-_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
-
 
 def script(data: dict) -> Markup:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_UNSAFE)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # So the JSON can never close its <script> element or open markup inside it (str.replace: a
+    # page's JSON-LD holds every answer's text, and translate() would cost a millisecond).
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return Markup('<script type="application/ld+json">') + Markup(text) + Markup("</script>")
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .keys import PUBLIC_URL, TEMPLATES
+from .question_model import byline
 
 HTML = "text/html"
 
@@ -29,7 +30,7 @@ def build_environment(public_url: str) -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates never change under a running server: no stat per render
     )
-    env.globals.update(css_url=f"/static/quorum.css?v={stylesheet()[1]}", public_url=public_url)
+    env.globals.update(css_url=f"/static/quorum.css?v={stylesheet()[1]}", public_url=public_url, byline=byline)
     return env
 
 

@@ -158,8 +158,14 @@ class ForumStore(Protocol):
         """Result lines (title, score, answers, snippet of the hit's post) in the order given."""
 
     async def similar_candidates(
-        self, guild_id: int, terms: tuple[str, ...], limit: int, *, readable: Readable | None,
-        title_only: bool = False, every: bool = False,
+        self,
+        guild_id: int,
+        terms: tuple[str, ...],
+        limit: int,
+        *,
+        readable: Readable | None,
+        title_only: bool = False,
+        every: bool = False,
     ) -> list[SimilarCandidate]: ...
 
     # tags

@@ -30,13 +30,15 @@ PUBLIC_THREAD_TYPES = frozenset((ANNOUNCEMENT_THREAD, PUBLIC_THREAD))
 
 @dataclass(frozen=True, slots=True)
 class Directory:
-    """Names for one page: display names of members, roles and channels, and the members who hide."""
+    """Names for one page: display names of members, roles and channels, the members who hide, and
+    the guild's name."""
 
     guild_id: int
     users: dict[int, str]
     hidden: set[int]
     roles: dict[int, str]
     channels: dict[int, str]
+    guild_name: str | None = None
 
     def is_hidden(self, user_id: int) -> bool:
         return user_id in self.hidden
@@ -181,8 +183,7 @@ class PublicSite:
                 roles |= mentioned_roles
                 channels |= mentioned_channels
         directory = await self.store.directory(question.guild_id, users=users, roles=roles, channels=channels)
-        guild_name = await self.store.guild_name(question.guild_id)
-        return QuestionPage(view, directory, guild_name, original)
+        return QuestionPage(view, directory, directory.guild_name, original)
 
     async def directory(
         self, guild_id: int, *, users: Iterable[int], roles: Iterable[int] = (), channels: Iterable[int] = ()

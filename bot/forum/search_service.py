@@ -24,6 +24,7 @@ PER_PAGE = 5
 SIMILAR_CANDIDATES = 200
 DRAFT_TTL = timedelta(hours=1)
 
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -25,4 +25,3 @@ class Readable:
     def as_json(self) -> str:
         """The ids as a JSON array, the form the store's statements bind (json_each)."""
         return json.dumps(sorted(self.channel_ids))
-

@@ -50,7 +50,7 @@ class FakeStore:
         users, roles, channels = set(users), set(roles), set(channels)
         self.directory_calls.append((users, roles, channels))
         names = {u: n for u, n in self.names.items() if u in users}
-        return Directory(guild_id, names, self.hidden & users, {}, {})
+        return Directory(guild_id, names, self.hidden & users, {}, {}, "Guild")
 
 
 def question(thread_id: int = 500, **changes) -> Question:

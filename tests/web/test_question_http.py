@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.forum.models import Post, PostKind, Question, QuestionStatus
+from bot.forum.models import Attachment, Post, PostKind, Question, QuestionStatus
 from bot.forum.public_site import PublicSite
 from db.store import open_store
 from tests.web.helpers import json_ld, name_members, publish, web_client
@@ -32,7 +32,12 @@ async def database(tmp_path):
                                  Post(500, 500, G, PostKind.QUESTION, 7, "First asked here.", NOW))  # fmt: skip
         await store.add_question(Question(600, G, CH, HOSTILE, 7, NOW, starter_id=600, thread_type=11),
                                  Post(600, 600, G, PostKind.QUESTION, 7, HOSTILE, NOW))  # fmt: skip
-        await store.add_post(Post(601, 600, G, PostKind.ANSWER, 8, "Because </script>.", NOW))
+        files = (
+            Attachment(1, "shot.png", "https://cdn.discordapp.com/attachments/1/shot.png", "image/png"),
+            Attachment(2, "notes.txt", "https://cdn.discordapp.com/attachments/1/notes.txt", "text/plain"),
+            Attachment(3, "evil.png", "javascript:alert(1)", "image/png"),
+        )
+        await store.add_post(Post(601, 600, G, PostKind.ANSWER, 8, "Because </script>.", NOW, attachments=files))
         await store.set_status(600, QuestionStatus.DUPLICATE, 500, NOW)
     finally:
         await store.close()
@@ -119,3 +124,24 @@ def test_json_ld_escapes_what_could_end_the_script():
     inner = str(tag).removeprefix('<script type="application/ld+json">').removesuffix("</script>")
     assert "<" not in inner and ">" not in inner and "&" not in inner and "\u2028" not in inner
     assert json.loads(inner) == {"text": "</script><!-- & \u2028"}
+
+
+async def test_attachments_are_links_and_images_with_their_names(database):
+    async with web_client(database) as client:
+        html = await (await client.get("/q/600/question")).text()
+    assert '<img src="https://cdn.discordapp.com/attachments/1/shot.png" alt="shot.png"' in html
+    assert '<a href="https://cdn.discordapp.com/attachments/1/notes.txt">notes.txt</a>' in html
+    assert "javascript:" not in html and "evil.png" not in html
+
+
+async def test_deflate_when_gzip_is_not_taken_and_nothing_for_small_bodies(database):
+    import zlib
+
+    async with web_client(database) as client:
+        plain = await (await client.get("/q/500/the-original", headers={"Accept-Encoding": "identity"})).read()
+        response = await client.get("/q/500/the-original", headers={"Accept-Encoding": "deflate, gzip;q=0"},
+                                    auto_decompress=False)  # fmt: skip
+        assert response.headers["Content-Encoding"] == "deflate" and response.headers["ETag"].endswith('-deflate"')
+        assert zlib.decompress(await response.read()) == plain
+        small = await client.get("/static/missing", headers={"Accept-Encoding": "gzip"})
+        assert small.status == 404 and ("Content-Encoding" not in small.headers or len(await small.read()) > 1024)
