@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+
+import aiosqlite
 
 from bot.forum.listing import ListedRow, ListSort, PublicCounts, SitemapChunk, SitemapEntry, TagCount
 from bot.forum.models import PostKind, QuestionStatus
@@ -18,15 +20,17 @@ from bot.forum.visibility import Readable
 
 from . import convert as cv
 from . import web_lists_queries as wq
+from .connection import run_on_connection_thread
 
 _BY_SORT = {ListSort.NEWEST: wq.NEWEST, ListSort.TOP: wq.TOP, ListSort.UNANSWERED: wq.UNANSWERED}
 
 
 class WebListsStore:
-    """Needs the store's `_fetchall` and `_fetchone` (reader connections)."""
+    """Needs the store's `_fetchall`, `_fetchone` and `_next_reader` (reader connections)."""
 
     _fetchall: Callable[[str, tuple | dict], Awaitable[list[sqlite3.Row]]]
     _fetchone: Callable[[str, tuple | dict], Awaitable[sqlite3.Row | None]]
+    _next_reader: Iterator[aiosqlite.Connection]
 
     async def listed_questions(
         self, guild_id: int, channels: Readable, sort: ListSort, *, limit: int, offset: int
@@ -86,7 +90,7 @@ class WebListsStore:
 
     async def sitemap_chunks(self, channels: Readable, *, size: int) -> list[SitemapChunk]:
         rows = await self._fetchall(wq.SITEMAP_CHUNKS, {"channels": channels.as_json(), "size": size})
-        return [SitemapChunk(r["chunk"], r["urls"], cv.opt_dt(r["lastmod"])) for r in rows]
+        return [SitemapChunk(r["chunk"], r["urls"], r["lastmod"]) for r in rows]
 
     async def sitemap_chunk_start(self, channels: Readable, *, number: int, size: int) -> int | None:
         """The first question id of chunk `number` (from 0), or None past the end."""
@@ -94,10 +98,16 @@ class WebListsStore:
         return row[0] if row else None
 
     async def sitemap_batch(self, channels: Readable, *, from_id: int, limit: int) -> list[SitemapEntry]:
-        """Up to `limit` sitemap questions from `from_id` on (inclusive), by id."""
+        """Up to `limit` sitemap questions from `from_id` on (inclusive), by id; read as plain tuples
+        on the reader's own thread, in one hop (a sitemap reads every public question)."""
         params = {"channels": channels.as_json(), "from": from_id, "limit": limit}
-        rows = await self._fetchall(wq.SITEMAP_BATCH, params)
-        return [SitemapEntry(r[0], r[1], r[2], r[3], cv.opt_dt(r[4])) for r in rows]
+
+        def read(conn: sqlite3.Connection) -> list[SitemapEntry]:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            return list(map(SitemapEntry._make, cursor.execute(wq.SITEMAP_BATCH, params)))
+
+        return await run_on_connection_thread(next(self._next_reader), read)
 
 
 def _row(r: sqlite3.Row) -> ListedRow:

@@ -120,11 +120,13 @@ SELECT
 
 # -- sitemap: every listed question of public channels, all guilds, by id; duplicates left out
 # (their canonical page is the original's). The table is walked by its primary key (a sitemap needs
-# each row's title anyway, for the URL's slug).
+# each row's title anyway, for the URL's slug). lastmod is written by SQLite as the W3C datetime a
+# sitemap takes: at 200k questions, each Python step per row counts.
 
 # The chunks of the index: position n (from 1) goes to chunk (n - 1) / :size.
 SITEMAP_CHUNKS = """
-SELECT (n - 1) / :size AS chunk, count(*) AS urls, max(changed_at) AS lastmod
+SELECT (n - 1) / :size AS chunk, count(*) AS urls,
+       strftime('%Y-%m-%dT%H:%M:%SZ', max(changed_at) / 1000, 'unixepoch') AS lastmod
 FROM (SELECT row_number() OVER (ORDER BY id) AS n, changed_at FROM questions
       WHERE deleted_at IS NULL AND thread_type IN (10, 11) AND status != 'duplicate'
         AND +channel_id IN (SELECT value FROM json_each(:channels)))
@@ -137,10 +139,12 @@ WHERE deleted_at IS NULL AND thread_type IN (10, 11) AND status != 'duplicate'
   AND +channel_id IN (SELECT value FROM json_each(:channels))
 ORDER BY id LIMIT 1 OFFSET :skip
 """
-# A batch of a chunk, by keyset on id.
+# A batch of a chunk, by keyset on id, with whether each asker hides from the web (web_privacy's key).
 SITEMAP_BATCH = """
-SELECT id, guild_id, author_id, title, changed_at FROM questions
-WHERE id >= :from AND deleted_at IS NULL AND thread_type IN (10, 11) AND status != 'duplicate'
-  AND +channel_id IN (SELECT value FROM json_each(:channels))
-ORDER BY id LIMIT :limit
+SELECT q.id, q.title, strftime('%Y-%m-%dT%H:%M:%SZ', q.changed_at / 1000, 'unixepoch'),
+       EXISTS (SELECT 1 FROM web_privacy w WHERE w.guild_id = q.guild_id AND w.user_id = q.author_id AND w.hidden = 1)
+FROM questions q
+WHERE q.id >= :from AND q.deleted_at IS NULL AND q.thread_type IN (10, 11) AND q.status != 'duplicate'
+  AND +q.channel_id IN (SELECT value FROM json_each(:channels))
+ORDER BY q.id LIMIT :limit
 """

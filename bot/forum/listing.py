@@ -64,12 +64,11 @@ class SitemapChunk:
 
     number: int
     urls: int
-    lastmod: datetime | None
+    lastmod: str | None  # W3C datetime (UTC, to the second), as sitemaps take it
 
 
 class SitemapEntry(NamedTuple):  # a tuple: a sitemap makes one per question, and they cost less
     question_id: int
-    guild_id: int
-    author_id: int  # the asker: a hidden asker's title stays out of the URL
     title: str
-    changed_at: datetime | None
+    lastmod: str | None  # W3C datetime of questions.changed_at
+    asker_hidden: bool  # the asker hides from the web (web_privacy): their title stays out of the URL

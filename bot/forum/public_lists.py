@@ -147,7 +147,7 @@ class MemberProfile:
 class SitemapUrl(NamedTuple):  # one per question of a sitemap: a tuple costs less
     question_id: int
     slug: str
-    changed_at: datetime | None
+    lastmod: str | None
 
 
 def clamp_page(raw: str | None) -> int:
@@ -299,23 +299,15 @@ class PublicLists:
                         self.store.sitemap_batch(channels, from_id=after, limit=min(batch, left))
                     )
                 if entries:
-                    yield await self._urls(entries)
+                    yield self._urls(entries)
         finally:
             if reading is not None:
                 reading.cancel()
 
-    async def _urls(self, entries: list[SitemapEntry]) -> list[SitemapUrl]:
-        hidden: set[tuple[int, int]] = set()
-        for guild_id in {e.guild_id for e in entries}:
-            askers = [e.author_id for e in entries if e.guild_id == guild_id]
-            hidden |= {(guild_id, u) for u in await self.store.hidden_among(guild_id, askers)}
-        if not hidden:
-            return [SitemapUrl(e.question_id, slugify(e.title), e.changed_at) for e in entries]
-        return [
-            SitemapUrl(e.question_id, DEFAULT_SLUG if (e.guild_id, e.author_id) in hidden else slugify(e.title),
-                       e.changed_at)
-            for e in entries
-        ]  # fmt: skip
+    @staticmethod
+    def _urls(entries: list[SitemapEntry]) -> list[SitemapUrl]:
+        return [SitemapUrl(question_id, DEFAULT_SLUG if asker_hidden else slugify(title), lastmod)
+                for question_id, title, lastmod, asker_hidden in entries]  # fmt: skip
 
 
 def _title_and_slug(title: str, asker: int, directory: Directory) -> tuple[str, str]:

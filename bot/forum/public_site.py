@@ -114,24 +114,24 @@ class QuestionPage:
 
 def slugify(title: str) -> str:
     """Lowercase ascii words joined by '-', cut at a word boundary to at most SLUG_LENGTH characters."""
-    # Fast paths (a sitemap slugs every public question): an ascii title needs no normalising, and
-    # words that fit need no cutting.
-    ascii_title = title if title.isascii() else unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = _WORD.findall(ascii_title.lower())
+    if title.isascii():  # the usual case, and a sitemap slugs every public question: one table pass
+        words = title.translate(_ASCII_WORDS).split()
+    else:
+        words = _WORD.findall(unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower())
     slug = "-".join(words)
     if len(slug) <= SLUG_LENGTH:
         return slug or DEFAULT_SLUG
-    slug = ""
+    length, count = -1, 0  # the most words that fit, with their dashes
     for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > SLUG_LENGTH:
-            slug = slug or word[:SLUG_LENGTH]
+        if length + 1 + len(word) > SLUG_LENGTH:
             break
-        slug = candidate
-    return slug or DEFAULT_SLUG
+        length, count = length + 1 + len(word), count + 1
+    return "-".join(words[:count]) if count else words[0][:SLUG_LENGTH]
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+# Ascii letters lowercased, digits kept, everything else a space: the words _WORD finds, split().
+_ASCII_WORDS = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() else " " for c in range(128)})
 
 
 def thread_is_public_type(question: Question) -> bool:

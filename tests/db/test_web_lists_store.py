@@ -194,7 +194,7 @@ NAMED = {"guild": G, "channels": "[10]", "limit": 31, "offset": 0, "tag": "a", "
         ("TAG_COUNTS", ("[10]", 100), "SEARCH channel_tag_counts USING PRIMARY KEY (channel_id=?)"),
         ("CHANNEL_COUNTS", ("[10]",), "SEARCH channel_question_counts USING INTEGER PRIMARY KEY (rowid=?)"),
         ("MEMBER_PUBLIC_COUNTS", (G, 7, "[10]"), "SEARCH p USING COVERING INDEX posts_live_by_author"),
-        ("SITEMAP_BATCH", NAMED, "SEARCH questions USING INTEGER PRIMARY KEY (rowid>?)"),
+        ("SITEMAP_BATCH", NAMED, "SEARCH q USING INTEGER PRIMARY KEY (rowid>?)"),
     ],
 )
 async def test_list_statements_stay_on_indexes(tmp_path, statement, params, expected):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import xml.etree.ElementTree as ET
+import zlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -147,3 +148,12 @@ async def test_a_hidden_askers_titles_stay_out_of_the_urls(database):
         last = urls(await (await client.get("/sitemaps/3.xml")).read())
     assert [loc for loc, _ in first] == [f"{BASE}/q/{n}/question" for n in (1, 2, 3)]
     assert last[-1][0] == f"{BASE}/q/8/title-8-more", "hidden in guild 1 only"
+
+
+async def test_chunks_deflate_or_plain_as_asked(database):
+    async with client_for(database) as client:
+        deflated = await client.get("/sitemaps/1.xml", headers={"Accept-Encoding": "deflate"}, auto_decompress=False)
+        assert deflated.headers["Content-Encoding"] == "deflate"
+        assert len(urls(zlib.decompress(await deflated.read()))) == 3
+        plain = await client.get("/sitemaps/1.xml", headers={"Accept-Encoding": "identity"})
+        assert "Content-Encoding" not in plain.headers and len(urls(await plain.read())) == 3
