@@ -4,6 +4,7 @@ the web side: the store, the consent rules' service and the aiohttp app are put 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -24,6 +25,7 @@ async def run_web(settings: Settings, host: str, port: int, *, exit_with_parent:
     store = await open_web_store(settings.database_path)
     try:
         app = build_app(PublicSite(store), public_url=settings.public_url)
+        freeze_start_up_heap()
         server = asyncio.create_task(serve(app, host, port), name="quorum-web")
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, server.cancel)
@@ -40,6 +42,15 @@ async def run_web(settings: Settings, host: str, port: int, *, exit_with_parent:
     finally:
         await store.close()
     log.info("The web server stopped")
+
+
+def freeze_start_up_heap() -> None:
+    """Leave what start-up made (modules, classes, the app: tens of thousands of objects that live
+    as long as the process) out of every later garbage collection. Each full collection walks every
+    tracked object: with them, one took 30-50 ms and set a 200-answer page's p99 at 44 ms; without,
+    under 10 ms (bench/web, phase 1)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _exit_with_parent(server: asyncio.Task) -> None:

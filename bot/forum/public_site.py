@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -83,10 +84,11 @@ class Gone:
     question_id: int
 
 
-Mentions = Callable[[str], tuple[set[int], set[int], set[int]]]  # text -> (user, role, channel) ids
+# text -> (user, role, channel) ids, read only
+Mentions = Callable[[str], tuple[AbstractSet[int], AbstractSet[int], AbstractSet[int]]]
 
 
-def no_mentions(_text: str) -> tuple[set[int], set[int], set[int]]:
+def no_mentions(_text: str) -> tuple[AbstractSet[int], AbstractSet[int], AbstractSet[int]]:
     return set(), set(), set()
 
 
