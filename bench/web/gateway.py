@@ -16,7 +16,7 @@ from collections import Counter
 
 from aiohttp import WSMsgType, web
 
-from bench.generate import GUILD_ID
+from bench.generate import CHANNEL_ID, GUILD_ID
 from bench.votes.fixture import BOT_ID
 from bench.votes.sender import FLAGS, HEARTBEAT_MS, Server, Shapes, text_frame, ws_frame
 from emulator.world import World
@@ -27,12 +27,15 @@ UP, DOWN = "\N{THUMBS UP SIGN}", "\N{THUMBS DOWN SIGN}"
 
 
 class ForumShapes(Shapes):
-    """The emulator's session shapes with the generated forum's guild id."""
+    """The emulator's session shapes with the generated forum's guild and questions channel ids: the bot
+    records, from the guild Discord shows it, whether @everyone can read each published channel, and a
+    channel missing from the guild reads as deleted (its pages 404)."""
 
     def __init__(self) -> None:  # Shapes' own, with another guild id
         w = World()
         self.world = w
-        self._ids = {str(w.guild_id): str(GUILD_ID), str(w.bot_user_id): str(BOT_ID)}
+        self._ids = {str(w.guild_id): str(GUILD_ID), str(w.bot_user_id): str(BOT_ID),
+                     str(w.forum_channel_id): str(CHANNEL_ID)}  # fmt: skip
         self.bot_user = self._rewrite(w.bot_user)
         self.guild_create = self._rewrite(w.guild_create_payload())
         self.joined_at = w.members_by_id[w.owner_id].joined_at
