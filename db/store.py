@@ -8,7 +8,6 @@ never queue behind writes, and see every acknowledged write (WAL snapshot per st
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from datetime import datetime
 from functools import partial
@@ -29,6 +28,7 @@ from .connection import check_writable, open_reader, open_writer, run_on_connect
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
+from .readers import Readers
 from .search import SearchStore
 from .search_budget import lower_priority
 from .thread_page import ThreadPageStore
@@ -49,36 +49,22 @@ REPLAY_REPUTATION = "replay_reputation"  # meta key set by migration 0009
 PROBE_KEY = "store:write_probe"
 
 
-class SqliteStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore):
+class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(
         self, path: Path, writer: Writer, readers: list[aiosqlite.Connection],
         search_readers: list[aiosqlite.Connection] | None = None,
     ) -> None:  # fmt: skip
-        self.path = path
+        super().__init__(path, readers, search_readers)
         self.writer = writer
-        self._readers = readers + (search_readers or [])
-        self._next_reader = itertools.cycle(readers)
-        # Searches read on connections of their own (db/search.py): never ahead of a handler's reads.
-        self._next_search_reader = itertools.cycle(search_readers or readers)
 
     async def close(self) -> None:
         """Commit what is queued, then close every connection."""
         try:
             await self.writer.close()
         finally:
-            for conn in self._readers:
-                await conn.close()
-
-    # -- reads
-
-    async def _fetchall(self, sql: str, params: tuple) -> list[sqlite3.Row]:
-        return list(await next(self._next_reader).execute_fetchall(sql, params))
-
-    async def _fetchone(self, sql: str, params: tuple) -> sqlite3.Row | None:
-        rows = await self._fetchall(sql, params)
-        return rows[0] if rows else None
+            await self.close_readers()
 
     # -- guild setup
 

@@ -7,7 +7,6 @@ started before its bot says what to do instead of serving errors.
 
 from __future__ import annotations
 
-import itertools
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from . import queries as q
 from .connection import DatabaseUnusable, open_reader, run_on_connection_thread
 from .member_stats import MemberStatsStore
 from .migrate import load_migrations
+from .readers import Readers
 from .search import SearchStore
 from .search_budget import lower_priority
 from .thread_page import ThreadPageStore
@@ -30,27 +30,13 @@ from .web_directory import GUILD_NAME, HIDDEN_AMONG, NAMES_OF_KIND, WebDirectory
 from .web_lists import WebListsStore
 
 
-class WebStore(SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, WebListsStore):
+class WebStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, WebListsStore):
     """The read mixins over reader connections; build it with `await open_web_store(path)`."""
 
     writer = None  # type: ignore[assignment]  # the web never writes: a write method fails at once
 
-    def __init__(self, path: Path, readers: list[aiosqlite.Connection], search_readers: list[aiosqlite.Connection]):
-        self.path = path
-        self._readers = readers + search_readers
-        self._next_reader = itertools.cycle(readers)
-        self._next_search_reader = itertools.cycle(search_readers or readers)
-
     async def close(self) -> None:
-        for conn in self._readers:
-            await conn.close()
-
-    async def _fetchall(self, sql: str, params: tuple) -> list[sqlite3.Row]:
-        return list(await next(self._next_reader).execute_fetchall(sql, params))
-
-    async def _fetchone(self, sql: str, params: tuple) -> sqlite3.Row | None:
-        rows = await self._fetchall(sql, params)
-        return rows[0] if rows else None
+        await self.close_readers()
 
     async def get_question(self, thread_id: int) -> Question | None:
         row = await self._fetchone(q.GET_QUESTION, (thread_id,))
