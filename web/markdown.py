@@ -72,7 +72,10 @@ class MentionNames:
 _UNKNOWN = {"user": "@unknown member", "role": "@unknown role", "channel": "#unknown channel"}
 _SIGIL = {"user": "@", "role": "@", "channel": "#"}
 _TAGS = {"strong": "strong", "em": "em", "u": "u", "s": "s"}
-_HEADINGS = {1: "h3", 2: "h4", 3: "h5"}  # the page's own h1/h2 stay the page's outline
+# A post's headings come below the page's own h1 and h2, and never skip a level (an outline with a gap
+# misleads screen readers): the levels a post uses, largest first, become h3, h4, h5, and a heading is
+# at most one level below the one before it.
+_HEADING_LEVELS = (3, 4, 5)
 _CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")  # fmt: skip
@@ -190,6 +193,16 @@ def _render_cached(text: str, relevant: tuple) -> markupsafe.Markup:
     return markupsafe.Markup(_CLEANER.clean("".join(out)))
 
 
+def _heading_levels(blocks: tuple) -> set[int]:
+    levels: set[int] = set()
+    for block in blocks:
+        if block[0] == "h":
+            levels.add(block[1])
+        elif block[0] == "quote":
+            levels |= _heading_levels(block[1])
+    return levels
+
+
 def render_inline(text: str, names: MentionNames) -> markupsafe.Markup:
     """Inline markup only (for titles/snippets): no blocks."""
     return _render_inline_cached(text, _relevant(_inline_tree(text)[1], names))
@@ -246,17 +259,21 @@ def _readable(moment: datetime, style: str) -> str:
 class _Writer:
     """Writes the tree as HTML; every piece of member text goes through escape()."""
 
-    __slots__ = ("names",)
+    __slots__ = ("names", "headings", "last_heading")
 
     def __init__(self, relevant: tuple):
         users, roles, channels = relevant
         self.names = {"user": dict(users), "role": dict(roles), "channel": dict(channels)}
+        self.headings: dict[int, int] | None = None  # learnt from the whole post, at its first block
+        self.last_heading = 2  # the page's own h2 comes before every post
 
     def name(self, kind: str, ident: int) -> str:
         name = self.names[kind].get(ident)
         return _UNKNOWN[kind] if name is None else _SIGIL[kind] + name
 
     def blocks(self, blocks: tuple, out: list[str]) -> None:
+        if self.headings is None:
+            self.headings = dict(zip(sorted(_heading_levels(blocks)), _HEADING_LEVELS, strict=False))
         for block in blocks:
             kind = block[0]
             if kind == "p":
@@ -271,7 +288,8 @@ class _Writer:
                 self.blocks(block[1], out)
                 out.append("</blockquote>")
             elif kind == "h":
-                tag = _HEADINGS[block[1]]
+                self.last_heading = min(self.headings[block[1]], self.last_heading + 1)
+                tag = f"h{self.last_heading}"
                 out.append(f"<{tag}>")
                 self.inline(block[2], out)
                 out.append(f"</{tag}>")
@@ -339,6 +357,8 @@ class _PlainWriter(_Writer):
     __slots__ = ()
 
     def blocks(self, blocks: tuple, out: list[str]) -> None:
+        if self.headings is None:
+            self.headings = dict(zip(sorted(_heading_levels(blocks)), _HEADING_LEVELS, strict=False))
         for block in blocks:
             kind = block[0]
             if kind == "pre":

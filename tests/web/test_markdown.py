@@ -32,6 +32,10 @@ REL = 'rel="nofollow ugc noopener noreferrer"'
         ("> > no nesting", "<blockquote><p>&gt; no nesting</p></blockquote>"),
         (">not a quote", "<p>&gt;not a quote</p>"),
         ("# One\n## Two\n### Three", "<h3>One</h3><h4>Two</h4><h5>Three</h5>"),
+        # the levels a post uses close up under the page's h2: no gap in the outline
+        ("## Only medium", "<h3>Only medium</h3>"),
+        ("# Big\n### Small\n> ## Quoted", "<h3>Big</h3><h4>Small</h4><blockquote><h4>Quoted</h4></blockquote>"),
+        ("### Small first\n# Big", "<h3>Small first</h3><h3>Big</h3>"),
         ("#### four\n#tag", "<p>#### four<br>#tag</p>"),
         ("-# small print", '<p class="subtext"><small>small print</small></p>'),
         ("- a\n* b", "<ul><li>a</li><li>b</li></ul>"),
