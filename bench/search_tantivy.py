@@ -1,6 +1,5 @@
 """tantivy (Lucene-class BM25, block-max WAND) as a derived search index: recall and latency.
 
-    pip install -e '.[bench]'
     python -m bench.search_quality --db bench/out/forum.db --save bench/out/exact.json
     python -m bench.search_tantivy --db bench/out/forum.db --exact bench/out/exact.json [--index bench/out/tantivy]
 

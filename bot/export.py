@@ -24,7 +24,7 @@ async def export_forum(service: ForumService, guild_id: int | None = None) -> li
 
 
 async def _read(settings: Settings, guild_id: int | None) -> list[dict]:
-    store = await open_store(settings.database_path)
+    store = await open_store(settings.database_path, follow_search_index=False)
     try:
         return await export_forum(ForumService(store), guild_id)
     finally:

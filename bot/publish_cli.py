@@ -20,7 +20,7 @@ from db.store import open_store
 
 
 async def publish(settings: Settings, *, guild_id: int, channel_id: int, on: bool) -> str:
-    store = await open_store(settings.database_path, readers=1)
+    store = await open_store(settings.database_path, readers=1, follow_search_index=False)
     try:
         outcome = await Publishing(store, lambda: datetime.now(UTC)).publish(
             guild_id, channel_id, on, actor_id=None, manages_server=False, readable=None

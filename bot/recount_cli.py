@@ -52,7 +52,7 @@ class ProgressDisplay:
 async def run_recount(settings: Settings, *, fix: bool, stream: TextIO | None = None) -> Recount:
     display = ProgressDisplay(stream or sys.stderr)
     progress = RecountProgress()
-    store = await open_store(settings.database_path, readers=1)
+    store = await open_store(settings.database_path, readers=1, follow_search_index=False)
     try:
         task = asyncio.create_task(store.recount(fix=fix, progress=progress))
         started = time.monotonic()

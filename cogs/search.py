@@ -146,7 +146,7 @@ def page_embed(interaction: discord.Interaction, query: str, page: SearchPage) -
                           colour=discord.Colour.blurple())  # fmt: skip
     found = f"{page.total}{'+' if page.capped else ''} question{'s' if page.total != 1 else ''}"
     footer = f"page {page.page + 1}/{page.pages} · {found}"
-    if page.capped and page.query.has_text:
+    if page.newest_only:
         footer += " · ranked among the newest matches"
     embed.set_footer(text=footer)
     return embed

@@ -22,11 +22,16 @@ from bot.forum.similar import PendingAsk, SimilarCandidate
 from bot.forum.visibility import Readable
 
 from . import convert as cv
+from . import search_engine as engine
 from . import search_queries as sq
 from .connection import run_on_connection_thread
 from .search_budget import PROGRESS_STEPS, SEARCH_BUDGET, out_of_time, time_budget, work_limit
+from .search_index_queries import NEWEST_CHANGE
 
 if TYPE_CHECKING:
+    import tantivy
+
+    from .search_index import IndexReader
     from .writer import Writer
 
 T = TypeVar("T")
@@ -44,6 +49,14 @@ WALK_STEPS = 250_000
 PROBE_DEPTH = 80
 COMMON_SHARE = 0.02  # a term in more of the newest posts than this only filters (IDF < ln 50)
 HORIZON_TTL = 5.0  # seconds the newest-posts horizon is reused: it moves by a few posts at most
+
+# With the search index: the TOP_K best posts by bm25 are ranked by the blend (votes, acceptance).
+# The blend lifts a post by at most a few times its bm25, so on bench.generate's 1M-post forum the
+# exact blended top 10 over every match was always within the top 1000 for typical queries, and
+# nearly always for common words (bench/RESULTS.md). Filters the index does not hold (is:, score:)
+# are applied by the store, reading further down the index's ranking, up to READ_AT_MOST hits.
+TOP_K = 1000
+READ_AT_MOST = 16_000
 
 
 def fts_string(text: str) -> str:
@@ -76,6 +89,10 @@ def _filters(query: SearchQuery, guild_id: int, readable: Readable | None) -> di
     }  # fmt: skip
 
 
+def _channels(readable: Readable | None) -> frozenset[int] | None:
+    return None if readable is None else readable.channel_ids
+
+
 _SCORE_PARAM = {">=": "score_ge", ">": "score_gt", "<=": "score_le", "<": "score_lt", "=": "score_eq"}
 
 
@@ -92,6 +109,7 @@ class SearchStore:
     writer: Writer
     _next_search_reader: Iterator[aiosqlite.Connection]
     search_budget: float = SEARCH_BUDGET
+    search_index: IndexReader | None = None  # None: the store's own FTS index serves every search
 
     _fetchall: Callable[[str, tuple | dict], Awaitable[list[sqlite3.Row]]]  # SqliteStore's
 
@@ -105,8 +123,42 @@ class SearchStore:
         if not query.has_text:
             rows, complete = await self._search_read(lambda conn: walk(conn, sq.FILTERED, params))
             return Candidates([_candidate(r, 0.0) for r in rows], complete)
+        if self.search_index is not None:
+            scope = engine.Scope(guild_id, _channels(readable), query.user_id, query.tags)
+            found = await self._search_read(lambda conn: self._indexed_candidates(conn, query, scope, params))
+            if found is not None:
+                return found
         params["match"] = match_all(query)
         return await self._search_read(lambda conn: self._ranked_candidates(conn, query, params))
+
+    def _indexed_candidates(
+        self, conn: sqlite3.Connection, query: SearchQuery, scope: engine.Scope, params: dict
+    ) -> Candidates | None:
+        """On the reader's thread: the index's best posts, confirmed and filtered by the store, until
+        TOP_K are found or every match was read (None: no usable index)."""
+        searcher = self._index_searcher(conn)
+        if searcher is None:
+            return None
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        found: list[Candidate] = []
+        read, page = 0, TOP_K
+        try:
+            expression = engine.search_query(query, scope)
+            while True:
+                hits = engine.top(searcher, expression, page, read)
+                relevance = dict(hits)
+                rows = cursor.execute(sq.CONFIRMED, {**params, "posts": json.dumps(list(relevance))}).fetchall()
+                found += [Candidate(r[0], r[1], r[2], relevance[r[0]], r[3], bool(r[4])) for r in rows]
+                read += len(hits)
+                if len(hits) < page:
+                    return Candidates(found, complete=True, by_relevance=True)
+                if len(found) >= TOP_K or read >= READ_AT_MOST:
+                    return Candidates(found, complete=False, by_relevance=True)
+                page = min(page * 2, READ_AT_MOST - read)
+        except ValueError as exc:  # tantivy's error for a failed search
+            self.search_index.damaged(exc)
+            return None
 
     async def _search_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` on a search connection's thread; TooBroad once it takes longer than the budget."""
@@ -173,12 +225,39 @@ class SearchStore:
         `readable` channels only (None: every channel)."""
         if not terms:
             return []
-        match = " AND ".join(map(fts_string, terms)) if every else match_any(terms, title_only=title_only)
         channels = None if readable is None else readable.as_json()
+        if self.search_index is not None:
+            scope = engine.Scope(guild_id, _channels(readable), questions_only=True)
+            expression = engine.similar_query(terms, scope, title_only=title_only, every=every)
+            where = (guild_id, channels)
+            similar = await self._search_read(lambda conn: self._indexed_similar(conn, expression, limit, where))
+            if similar is not None:
+                return similar
+        match = " AND ".join(map(fts_string, terms)) if every else match_any(terms, title_only=title_only)
         params = (match, guild_id, limit, channels)
         # Bounded as a search's walk is: a cut walk only offers fewer similar questions.
         rows, _ = await self._search_read(lambda conn: walk(conn, sq.SIMILAR, params))
         return [SimilarCandidate(r[0], r[1], r[2], r[3], -float(r[4]), r[5], bool(r[6])) for r in rows]
+
+    def _index_searcher(self, conn: sqlite3.Connection) -> tantivy.Searcher | None:
+        assert self.search_index is not None
+        newest = conn.execute(NEWEST_CHANGE).fetchone()[0]
+        return self.search_index.searcher(newest)
+
+    def _indexed_similar(
+        self, conn: sqlite3.Connection, expression: tantivy.Query, limit: int, where: tuple
+    ) -> list[SimilarCandidate] | None:
+        searcher = self._index_searcher(conn)
+        if searcher is None:
+            return None
+        try:
+            relevance = dict(engine.top(searcher, expression, limit))
+        except ValueError as exc:
+            self.search_index.damaged(exc)
+            return None
+        rows = conn.execute(sq.SIMILAR_CONFIRMED, (json.dumps(list(relevance)), *where)).fetchall()
+        found = [SimilarCandidate(r[1], r[2], r[3], r[4], relevance[r[0]], r[5], bool(r[6])) for r in rows]
+        return sorted(found, key=lambda c: -c.relevance)
 
     # -- tags
 

@@ -8,6 +8,7 @@ never queue behind writes, and see every acknowledged write (WAL snapshot per st
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import datetime
 from functools import partial
@@ -31,6 +32,9 @@ from .moderation import set_status
 from .readers import Readers
 from .search import SearchStore
 from .search_budget import lower_priority
+from .search_index import IndexFiles, IndexReader, index_root
+from .search_index_queries import STORE_ID
+from .search_indexer import Indexer
 from .thread_page import ThreadPageStore
 from .votes import (
     Recount,
@@ -58,13 +62,18 @@ class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDi
     ) -> None:  # fmt: skip
         super().__init__(path, readers, search_readers)
         self.writer = writer
+        self.indexer: Indexer | None = None  # keeps search_index caught up (open_store starts it)
 
     async def close(self) -> None:
         """Commit what is queued, then close every connection."""
         try:
             await self.writer.close()
         finally:
-            await self.close_readers()
+            try:
+                if self.indexer is not None:
+                    await asyncio.to_thread(self.indexer.stop)
+            finally:
+                await self.close_readers()
 
     # -- guild setup
 
@@ -257,15 +266,20 @@ class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDi
         await self.set_meta(PROBE_KEY, at.isoformat())
 
 
-async def open_store(path: Path, *, readers: int = 2, search_readers: int = 2) -> SqliteStore:
+async def open_store(
+    path: Path, *, readers: int = 2, search_readers: int = 2, follow_search_index: bool = True
+) -> SqliteStore:
     """Create the database if needed, bring its schema up to date, open the readers (and the
     searches' own) and start the writer (its process opens the write connection once the
-    migrations' one is closed)."""
+    migrations' one is closed). With `follow_search_index` (what mirrors posts: the bot), the
+    indexer keeps the search index caught up, building it first if needed; tools that do not write
+    posts leave it to the bot."""
     check_writable(path)
     write_conn = await open_writer(path)
     try:
         await migrate(write_conn)
         replay_pending = bool(await write_conn.execute_fetchall(q.GET_META, (REPLAY_REPUTATION,)))
+        store_id = (await write_conn.execute_fetchall(STORE_ID))[0][0]
     finally:
         await write_conn.close()
     opened: list[aiosqlite.Connection] = []
@@ -282,8 +296,12 @@ async def open_store(path: Path, *, readers: int = 2, search_readers: int = 2) -
         raise
     general = max(1, readers)
     store = SqliteStore(path, writer, opened[:general], opened[general:])
+    store.search_index = IndexReader(IndexFiles(index_root(path)), store_id)
     if replay_pending:
         await writer.run_long(_replay_reputation_once, RecountProgress())
+    if follow_search_index:
+        store.indexer = Indexer(path, store.search_index)
+        store.indexer.start()
     return store
 
 

@@ -25,6 +25,8 @@ from .migrate import load_migrations
 from .readers import Readers
 from .search import SearchStore
 from .search_budget import lower_priority
+from .search_index import IndexFiles, IndexReader, index_root
+from .search_index_queries import STORE_ID
 from .thread_page import ThreadPageStore
 from .web_directory import GUILD_NAME, HIDDEN_AMONG, NAMES_OF_KIND, WebDirectoryStore
 from .web_lists import WebListsStore
@@ -95,4 +97,7 @@ async def open_web_store(path: Path, readers: int = 2, *, search_readers: int = 
             await conn.close()
         raise
     general = max(1, readers)
-    return WebStore(path, opened[:general], opened[general:])
+    store = WebStore(path, opened[:general], opened[general:])
+    store_id = (await opened[0].execute_fetchall(STORE_ID))[0][0]
+    store.search_index = IndexReader(IndexFiles(index_root(path)), store_id)  # the bot keeps it
+    return store

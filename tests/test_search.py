@@ -89,7 +89,7 @@ async def test_very_common_words_filter_but_do_not_rank(tmp_path: Path, monkeypa
     monkeypatch.setattr(db_search, "PROBE_DEPTH", 2)
     monkeypatch.setattr(db_search, "COMMON_SHARE", 0.5)
     monkeypatch.setattr(db_search, "HORIZON_TTL", 0.0)
-    store = await open_store(tmp_path / "s.db")
+    store = await open_store(tmp_path / "s.db", follow_search_index=False)  # the FTS fallback
     at = datetime(2026, 1, 1, tzinfo=UTC)
     try:
         await store.add_question(Question(1, 7, 9, "A question", 5, at), None)

@@ -133,8 +133,8 @@ async def search_page(request: web.Request) -> web.StreamResponse:
     }  # fmt: skip
     return render(
         request, "search.html", **_guild_context(result.guild), **{**context, "title": f"Search: {text[:60]}"},
-        results=results, pager_links=pager, total=shown.total, capped=shown.capped, first=first, notes=shown.notes,
-        searched=True,
+        results=results, pager_links=pager, total=shown.total, capped=shown.capped, newest_only=shown.newest_only,
+        first=first, notes=shown.notes, searched=True,
     )  # fmt: skip
 
 

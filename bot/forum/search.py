@@ -240,12 +240,15 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """What a search's candidate walk found, in the store's order. `complete` is False when the
-    store's work bound stopped the walk before it had `limit` candidates (matches the member may
-    not see, or that a filter leaves out, took it that far): more may match further back."""
+    """What a search's candidate walk found, in the store's order. `by_relevance`: the most relevant
+    matches (the search index's ranking); otherwise the newest ones. `complete` is False when more
+    matches were left unread: beyond the most relevant ones read, or, among the newest, when the
+    store's work bound stopped the walk before it had `limit` candidates (matches the member may not
+    see, or that a filter leaves out, took it that far)."""
 
     found: list[Candidate]
     complete: bool = True
+    by_relevance: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,12 +268,13 @@ def blended(relevance: float, score: int, accepted: bool) -> float:
 
 
 def rank(candidates: list[Candidate]) -> list[Hit]:
-    """One hit per question, its best post, best first (ties: newer first)."""
+    """One hit per question, its best post (of equally good ones, the oldest), best first (ties:
+    newer questions first)."""
     best: dict[int, Hit] = {}
     for c in candidates:
         hit = Hit(c.question_id, c.post_id, c.channel_id, blended(c.relevance, c.score, c.accepted))
         current = best.get(c.question_id)
-        if current is None or hit.rank > current.rank:
+        if current is None or (hit.rank, -hit.post_id) > (current.rank, -current.post_id):
             best[c.question_id] = hit
     return sorted(best.values(), key=lambda h: (-h.rank, -h.question_id))
 
@@ -301,5 +305,6 @@ class SearchPage:
     page: int
     pages: int
     total: int
-    capped: bool  # the candidate bound was reached: the ranking covers the newest matches only
+    capped: bool  # more matched than were ranked (`total` counts what was)
     notes: list[str] = field(default_factory=list)
+    newest_only: bool = False  # capped, and what was ranked are the newest matches, not the most relevant

@@ -18,7 +18,7 @@ from .search import Hit, SearchPage, SearchQuery, TooBroad, parse_query, rank
 from .similar import SHOWN, PendingAsk, SimilarQuestion, key_terms, pick_similar
 from .visibility import Readable
 
-CANDIDATES = 300  # matching posts ranked per search (the newest); see bench/RESULTS.md for the cost
+CANDIDATES = 300  # matching posts ranked per search without the search index (the newest); see bench/RESULTS.md
 FILTERED = 500  # questions listed by a search of filters alone (newest first)
 PER_PAGE = 5
 SIMILAR_CANDIDATES = 200
@@ -44,7 +44,7 @@ class SearchService:
         # Hidden channels are filtered in the store's query, before the limit and the paging, so a
         # page, its count and the candidates ranked are all of what the member may read.
         walk = await self.store.search_candidates(guild_id, query, limit, readable=readable)
-        capped = len(walk.found) >= limit or not walk.complete
+        capped = not walk.complete or (not walk.by_relevance and len(walk.found) >= limit)
         hits = _hits(query, walk.found)
         pages = max(1, math.ceil(len(hits) / PER_PAGE))
         page = min(max(page, 0), pages - 1)
@@ -53,7 +53,8 @@ class SearchService:
         notes = []
         if query.ignored:
             notes.append(f"Ignored (no letters or digits): {' '.join(query.ignored)[:60]}")
-        return SearchPage(query, results, page, pages, len(hits), capped, notes)
+        newest_only = capped and query.has_text and not walk.by_relevance
+        return SearchPage(query, results, page, pages, len(hits), capped, notes, newest_only)
 
     # ----- similar questions while asking -------------------------------------------------------
     async def similar_questions(self, guild_id: int, draft: Draft, readable: Readable) -> list[SimilarQuestion]:

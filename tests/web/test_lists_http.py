@@ -177,9 +177,12 @@ async def test_search_finds_public_text_only(database):
         html = await get(client, "/g/1/search?q=sqlite")
         assert '<meta name="robots" content="noindex">' in html
         found = re.findall(r'<h2 class="qtitle"><a href="([^"]*)">([^<]*)</a>', html)
-        assert found == [("/q/100/how-do-i-keep-state-between-restarts#answer-101",
+        # The question's body and its answer match "sqlite" equally well: the older post is shown.
+        assert found == [("/q/100/how-do-i-keep-state-between-restarts",
                           "How do I keep state between restarts?")], found  # fmt: skip
         assert "<mark>sqlite</mark>" in html.lower()
+        found = re.findall(r'<h2 class="qtitle"><a href="([^"]*)">', await get(client, "/g/1/search?q=sqlite+wal"))
+        assert found == ["/q/100/how-do-i-keep-state-between-restarts#answer-101"], "the best post is linked"
         for leak in ("secret", "Invisible", "Maybe private", "Deleted", "tricks"):
             assert leak not in html, leak
         # A hidden member's posts are not found by naming them either.
