@@ -144,6 +144,17 @@ class Indexer:
                 log.debug("search index: closing the writer: %s", exc)
 
 
+def rebuild(database: Path, reader: IndexReader, progress: Progress | None = None) -> int:
+    """Build a new index of every live post and make it current (`quorum reindex`); the number of
+    posts indexed. An indexer running elsewhere on the same store moves to it by itself."""
+    conn = _connect(database)
+    try:
+        index, _ = build_index(conn, reader.files, reader.store_id, progress=progress)
+        return index.searcher().num_docs - 1  # the marker is a document too
+    finally:
+        conn.close()
+
+
 def usable_index(
     conn: sqlite3.Connection, files: IndexFiles, store_id: str
 ) -> tuple[tantivy.Index, engine.Marker] | None:

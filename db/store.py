@@ -34,7 +34,7 @@ from .search import SearchStore
 from .search_budget import lower_priority
 from .search_index import IndexFiles, IndexReader, index_root
 from .search_index_queries import STORE_ID
-from .search_indexer import Indexer
+from .search_indexer import Indexer, Progress, rebuild
 from .thread_page import ThreadPageStore
 from .votes import (
     Recount,
@@ -63,6 +63,12 @@ class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDi
         super().__init__(path, readers, search_readers)
         self.writer = writer
         self.indexer: Indexer | None = None  # keeps search_index caught up (open_store starts it)
+
+    async def rebuild_search_index(self, progress: Progress | None = None) -> int:
+        """Build the search index anew from every live post and switch to it; the posts indexed.
+        `progress(done, total)` is called from another thread."""
+        assert self.search_index is not None
+        return await asyncio.to_thread(rebuild, self.path, self.search_index, progress)
 
     async def close(self) -> None:
         """Commit what is queued, then close every connection."""
