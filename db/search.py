@@ -7,6 +7,7 @@ quotes doubled), so it can only ever be a phrase of tokens, and the operators be
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -123,22 +124,20 @@ class SearchStore:
         if not query.has_text:
             rows, complete = await self._search_read(lambda conn: walk(conn, sq.FILTERED, params))
             return Candidates([_candidate(r, 0.0) for r in rows], complete)
-        if self.search_index is not None:
+        if (searcher := await self._index_searcher()) is not None:
             scope = engine.Scope(guild_id, _channels(readable), query.user_id, query.tags)
-            found = await self._search_read(lambda conn: self._indexed_candidates(conn, query, scope, params))
+            found = await self._search_read(lambda conn: self._indexed_candidates(conn, searcher, query, scope, params))
             if found is not None:
                 return found
         params["match"] = match_all(query)
         return await self._search_read(lambda conn: self._ranked_candidates(conn, query, params))
 
     def _indexed_candidates(
-        self, conn: sqlite3.Connection, query: SearchQuery, scope: engine.Scope, params: dict
-    ) -> Candidates | None:
+        self, conn: sqlite3.Connection, searcher: tantivy.Searcher, query: SearchQuery, scope: engine.Scope,
+        params: dict,
+    ) -> Candidates | None:  # fmt: skip
         """On the reader's thread: the index's best posts, confirmed and filtered by the store, until
-        TOP_K are found or every match was read (None: no usable index)."""
-        searcher = self._index_searcher(conn)
-        if searcher is None:
-            return None
+        TOP_K are found or every match was read (None: the index failed)."""
         cursor = conn.cursor()
         cursor.row_factory = None
         found: list[Candidate] = []
@@ -226,11 +225,13 @@ class SearchStore:
         if not terms:
             return []
         channels = None if readable is None else readable.as_json()
-        if self.search_index is not None:
+        if (searcher := await self._index_searcher()) is not None:
             scope = engine.Scope(guild_id, _channels(readable), questions_only=True)
             expression = engine.similar_query(terms, scope, title_only=title_only, every=every)
             where = (guild_id, channels)
-            similar = await self._search_read(lambda conn: self._indexed_similar(conn, expression, limit, where))
+            similar = await self._search_read(
+                lambda conn: self._indexed_similar(conn, searcher, expression, limit, where)
+            )
             if similar is not None:
                 return similar
         match = " AND ".join(map(fts_string, terms)) if every else match_any(terms, title_only=title_only)
@@ -239,17 +240,19 @@ class SearchStore:
         rows, _ = await self._search_read(lambda conn: walk(conn, sq.SIMILAR, params))
         return [SimilarCandidate(r[0], r[1], r[2], r[3], -float(r[4]), r[5], bool(r[6])) for r in rows]
 
-    def _index_searcher(self, conn: sqlite3.Connection) -> tantivy.Searcher | None:
-        assert self.search_index is not None
-        newest = conn.execute(NEWEST_CHANGE).fetchone()[0]
-        return self.search_index.searcher(newest)
+    async def _index_searcher(self) -> tantivy.Searcher | None:
+        """A searcher over the search index once it holds the store's latest change (or after a
+        moment: see IndexReader.searcher), outside any search's time budget; None: no usable index."""
+        if (index := self.search_index) is None:
+            return None
+        newest = (await self._fetchall(NEWEST_CHANGE, ()))[0][0]
+        return await asyncio.to_thread(index.searcher, newest)
 
     def _indexed_similar(
-        self, conn: sqlite3.Connection, expression: tantivy.Query, limit: int, where: tuple
-    ) -> list[SimilarCandidate] | None:
-        searcher = self._index_searcher(conn)
-        if searcher is None:
-            return None
+        self, conn: sqlite3.Connection, searcher: tantivy.Searcher, expression: tantivy.Query, limit: int,
+        where: tuple,
+    ) -> list[SimilarCandidate] | None:  # fmt: skip
+        assert self.search_index is not None
         try:
             relevance = dict(engine.top(searcher, expression, limit))
         except ValueError as exc:

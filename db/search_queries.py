@@ -51,11 +51,12 @@ ORDER BY post_fts.rowid DESC LIMIT :limit
 
 # The search index's hits (:posts, a JSON array of post ids), as the store has them now: a post or
 # question deleted since it was indexed, or a filter the index does not hold, leaves a hit out.
+# CROSS JOIN keeps the hits the outer loop (else the planner may walk the guild's posts instead).
 CONFIRMED = f"""
 SELECT p.id, p.question_id, q.channel_id, q.score, q.accepted_answer_id IS NOT NULL
 FROM json_each(:posts) h
-JOIN posts p ON p.id = h.value
-JOIN questions q ON q.id = p.question_id
+CROSS JOIN posts p ON p.id = h.value
+CROSS JOIN questions q ON q.id = p.question_id
 WHERE p.deleted_at IS NULL AND p.guild_id = :guild AND q.deleted_at IS NULL AND {_CHANNELS}
   AND (:user IS NULL OR p.author_id = :user) {_QUESTION_FILTERS}
 """  # noqa: S608 - fixed text, from constants
@@ -115,8 +116,8 @@ ORDER BY post_fts.rowid DESC LIMIT ?3
 SIMILAR_CONFIRMED = """
 SELECT p.id, q.id, q.channel_id, q.title, p.body, q.score, q.accepted_answer_id IS NOT NULL
 FROM json_each(?1) h
-JOIN posts p ON p.id = h.value
-JOIN questions q ON q.id = p.question_id
+CROSS JOIN posts p ON p.id = h.value
+CROSS JOIN questions q ON q.id = p.question_id
 WHERE p.kind = 'question' AND p.deleted_at IS NULL AND p.guild_id = ?2 AND q.deleted_at IS NULL
   AND (?3 IS NULL OR q.channel_id IN (SELECT value FROM json_each(?3)))
 """
