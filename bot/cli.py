@@ -1,7 +1,7 @@
-"""The `quorum` command: run (default), export, catchup, recount, publish, check, demo, web. Exit codes: 0 ok, 2 bad
-configuration or arguments (a token Discord refuses, a database that cannot be used, is damaged or
-is in use by another Quorum), 1 anything else. Each failure is one line on stderr; the traceback
-goes to the log only at LOG_LEVEL=DEBUG."""
+"""The `quorum` command: run (default), export, catchup, recount, reindex, publish, check, demo, web.
+Exit codes: 0 ok, 2 bad configuration or arguments (a token Discord refuses, a database that cannot
+be used, is damaged or is in use by another Quorum), 1 anything else. Each failure is one line on
+stderr; the traceback goes to the log only at LOG_LEVEL=DEBUG."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(never below 1 at any moment), and report differences",
     )
     recount.add_argument("--fix", action="store_true", help="write the recounted values where they differ")
+    commands.add_parser("reindex", help="rebuild the search index from the store (the bot may keep running)")
     publish = commands.add_parser(
         "publish",
         help="publish a questions channel on the web pages (Manage Server's `/quorum web` without Discord)",
@@ -99,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.recount_cli import recount_command
 
             return recount_command(settings, fix=args.fix)
+        if args.command == "reindex":
+            from bot.reindex_cli import reindex_command
+
+            return reindex_command(settings)
         if args.command == "publish":
             from bot.publish_cli import publish_command
 

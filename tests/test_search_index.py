@@ -5,6 +5,7 @@ damaged, belongs to another database, or is further behind than the journal keep
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -182,7 +183,8 @@ async def test_the_index_is_caught_up_after_a_crash_between_the_store_and_the_in
 
         asyncio.run(main())
     """)
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    command = [sys.executable, "-c", script]
+    done = await asyncio.to_thread(subprocess.run, command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM posts WHERE id = 102").fetchone()[0] == 1, "the store has it"
@@ -309,4 +311,4 @@ async def test_search_finds_a_mirrored_answer_at_once_after_restarts_and_without
     assert "Gateway keeps reconnecting" in found(await search(emulator, "zeppelin")), "found while it rebuilds"
     await caught_up(quorum.store)
     assert "Gateway keeps reconnecting" in found(await search(emulator, "zeppelin"))
-    assert os.path.isdir(quorum.store.search_index.files.current())
+    assert await asyncio.to_thread(os.path.isdir, quorum.store.search_index.files.current())
