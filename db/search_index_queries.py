@@ -7,14 +7,20 @@ JOURNAL_ENDS = "SELECT coalesce(max(seq), 0), coalesce(min(seq), 0) FROM search_
 NEWEST_CHANGE = "SELECT coalesce(max(seq), 0) FROM search_changes"
 CHANGES_AFTER = "SELECT seq, post_id FROM search_changes WHERE seq > ? ORDER BY seq LIMIT ?"
 
-# A post as the index holds it; a post this does not return (deleted, removed, its question deleted)
-# leaves the index. Columns in the order of search_engine.PostDoc.
-_DOCS = """
+# Posts as the index holds them; a post DOCS_OF does not return (deleted, removed, its question
+# deleted) leaves the index. Columns in the order of search_engine.PostDoc.
+ALL_DOCS = """
 SELECT p.id, p.guild_id, q.channel_id, p.author_id, p.kind = 'question',
        CASE WHEN p.kind = 'question' THEN q.title ELSE '' END, p.body, q.tags
 FROM posts p JOIN questions q ON q.id = p.question_id
 WHERE p.deleted_at IS NULL AND q.deleted_at IS NULL
 """
-DOCS_OF = _DOCS + " AND p.id IN (SELECT value FROM json_each(?))"  # noqa: S608 - constants only
-ALL_DOCS = _DOCS
+DOCS_OF = """
+SELECT p.id, p.guild_id, q.channel_id, p.author_id, p.kind = 'question',
+       CASE WHEN p.kind = 'question' THEN q.title ELSE '' END, p.body, q.tags
+FROM json_each(?) h
+CROSS JOIN posts p ON p.id = h.value
+CROSS JOIN questions q ON q.id = p.question_id
+WHERE p.deleted_at IS NULL AND q.deleted_at IS NULL
+"""
 LIVE_POSTS = "SELECT count(*) FROM posts WHERE deleted_at IS NULL"

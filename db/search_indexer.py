@@ -121,13 +121,13 @@ class Indexer:
     def _attach(self, conn: sqlite3.Connection) -> None:
         """Open the current index for writing, rebuilding it first if it cannot be trusted."""
         self._close_writer()
-        found = usable_index(conn, self.files, self.reader.store_id)
-        if found is None or self.reader.suspect == self.files.current_name():
+        name, store_id = self.files.current_name(), self.reader.store_id
+        found = None if self.reader.suspect == name else usable_index(conn, self.files, store_id, name)
+        if found is None:
             self.reader.suspect = None
-            found = build_index(conn, self.files, self.reader.store_id, stopped=self._stop.is_set, busy_ok=True)
-        index, marker = found
+            found = build_index(conn, self.files, store_id, stopped=self._stop.is_set, reuse_other_than=(name,))
+        self._name, index, marker = found
         self._writer = index.writer(FOLLOW_HEAP, 1)  # ValueError while another process writes it
-        self._name = self.files.current_name()
         self._moved(marker.seq)
 
     def _moved(self, seq: int) -> None:
@@ -149,20 +149,21 @@ def rebuild(database: Path, reader: IndexReader, progress: Progress | None = Non
     posts indexed. An indexer running elsewhere on the same store moves to it by itself."""
     conn = _connect(database)
     try:
-        index, _ = build_index(conn, reader.files, reader.store_id, progress=progress)
+        _, index, _ = build_index(conn, reader.files, reader.store_id, progress=progress)
         return index.searcher().num_docs - 1  # the marker is a document too
     finally:
         conn.close()
 
 
-def usable_index(
-    conn: sqlite3.Connection, files: IndexFiles, store_id: str
-) -> tuple[tantivy.Index, engine.Marker] | None:
-    """The current index with its marker, if it belongs to this store and version and the journal
+Found = tuple[str, tantivy.Index, engine.Marker]  # an index directory's name, the index, its marker
+
+
+def usable_index(conn: sqlite3.Connection, files: IndexFiles, store_id: str, name: str | None) -> Found | None:
+    """The index `name` with its marker, if it belongs to this store and version and the journal
     still holds every change since its marker."""
-    path = files.current()
-    if path is None:
+    if name is None:
         return None
+    path = files.root / name
     try:
         index = engine.open_index(path)
         marker = engine.read_marker(index.searcher())
@@ -176,18 +177,18 @@ def usable_index(
     if marker.seq > newest or marker.seq < oldest - 1:
         log.info("search index %s is ahead of the store or too far behind it: rebuilding it", path.name)
         return None
-    return index, marker
+    return name, index, marker
 
 
 def build_index(
     conn: sqlite3.Connection, files: IndexFiles, store_id: str, *, progress: Progress | None = None,
-    stopped: Callable[[], bool] = lambda: False, busy_ok: bool = False,
-) -> tuple[tantivy.Index, engine.Marker]:
+    stopped: Callable[[], bool] = lambda: False, reuse_other_than: tuple[str | None] | None = None,
+) -> Found:
     """Index every live post into a new directory and make it the current one. One build at a time
-    over a store (a lock file); with `busy_ok` (the indexer), an index that another process finished
-    while this one waited for the lock is used instead. Raises Stopped when `stopped()` turns true."""
+    over a store (a lock file). The indexer names the index it found wanting (`reuse_other_than`): if
+    another process made a usable one current meanwhile, that one is used instead. Raises Stopped
+    when `stopped()` turns true."""
     files.root.mkdir(parents=True, exist_ok=True)
-    before = files.current_name()
     with open(files.root / LOCK, "w") as lock:
         while True:
             try:
@@ -197,7 +198,8 @@ def build_index(
                 if stopped():
                     raise Stopped from None
                 time.sleep(0.2)
-        if busy_ok and files.current_name() != before and (found := usable_index(conn, files, store_id)):
+        now = files.current_name()
+        if reuse_other_than and now not in reuse_other_than and (found := usable_index(conn, files, store_id, now)):
             return found
         files.retire()  # searches use the store's own index until the new one is in
         return _build(conn, files, store_id, progress, stopped)
@@ -205,7 +207,7 @@ def build_index(
 
 def _build(
     conn: sqlite3.Connection, files: IndexFiles, store_id: str, progress: Progress | None, stopped: Callable[[], bool]
-) -> tuple[tantivy.Index, engine.Marker]:
+) -> Found:
     started = time.monotonic()
     path = files.new_directory()
     index = engine.open_index(path, create=True)
@@ -237,7 +239,7 @@ def _build(
     files.switch(path)
     log.info("search index: %s built from %d posts in %.1f s", path.name, done, time.monotonic() - started)
     index.reload()
-    return index, marker
+    return path.name, index, marker
 
 
 def apply_changes(conn: sqlite3.Connection, writer: tantivy.IndexWriter, changes: list, store_id: str) -> None:

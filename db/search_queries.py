@@ -13,9 +13,47 @@ match 4x a body match.
 # channels the member may read (bot/forum/visibility.py); filtered here, a hidden question never
 # takes one of the `:limit` places, so pages and counts are those of what the member can see.
 
-# What a question must be for a search's filters (all but the channel and the author, which are the
-# post's): accepted, unanswered, open, score, tags.
-_QUESTION_FILTERS = """
+# The fallback while there is no search index (db/search_index.py) bounds the candidates: the newest
+# :limit matching posts (FTS5 walks a doclist in rowid order and stops; rowids are message ids, so
+# newest first). bm25 is computed for those rows only, instead of for every match as ORDER BY rank
+# would (DESIGN §3: 749 ms p99 for common terms at 1M posts).
+# bm25's first call scans the whole doclist of every phrase to count the documents holding it (its
+# IDF): for a word in most posts that alone takes longer than the whole search may. Such a word
+# says almost nothing about relevance (its IDF is near zero), so it only filters: the candidates
+# are found without bm25 (CANDIDATES with :ranked = 0: CASE never calls it), then ranked by bm25 over the
+# informative terms alone, computed only for the candidate rows within the candidates' rowid range.
+CANDIDATES = """
+SELECT p.id, p.question_id, q.channel_id, CASE WHEN :ranked THEN bm25(post_fts, 4.0, 1.0) ELSE 0.0 END,
+       q.score, q.accepted_answer_id IS NOT NULL
+FROM post_fts
+JOIN posts p ON p.id = post_fts.rowid
+JOIN questions q ON q.id = p.question_id
+WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL
+  AND (:channels IS NULL OR q.channel_id IN (SELECT value FROM json_each(:channels)))
+  AND (:user IS NULL OR p.author_id = :user)
+  AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
+  AND (:unanswered = 0 OR NOT EXISTS (
+      SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL))
+  AND (:open = 0 OR q.status = 'open')
+  AND (:score_ge IS NULL OR q.score >= :score_ge) AND (:score_gt IS NULL OR q.score > :score_gt)
+  AND (:score_le IS NULL OR q.score <= :score_le) AND (:score_lt IS NULL OR q.score < :score_lt)
+  AND (:score_eq IS NULL OR q.score = :score_eq)
+  AND NOT EXISTS (SELECT 1 FROM json_each(:tags) w WHERE NOT EXISTS (
+      SELECT 1 FROM question_tags t WHERE t.guild_id = :guild AND t.tag = w.value AND t.question_id = q.id))
+ORDER BY post_fts.rowid DESC LIMIT :limit
+"""
+
+# The search index's hits (:posts, a JSON array of post ids), as the store has them now: a post or
+# question deleted since it was indexed, or a filter the index does not hold, leaves a hit out.
+# CROSS JOIN keeps the hits the outer loop (else the planner may walk the guild's posts instead).
+CONFIRMED = """
+SELECT p.id, p.question_id, q.channel_id, q.score, q.accepted_answer_id IS NOT NULL
+FROM json_each(:posts) h
+CROSS JOIN posts p ON p.id = h.value
+CROSS JOIN questions q ON q.id = p.question_id
+WHERE p.deleted_at IS NULL AND p.guild_id = :guild AND q.deleted_at IS NULL
+  AND (:channels IS NULL OR q.channel_id IN (SELECT value FROM json_each(:channels)))
+  AND (:user IS NULL OR p.author_id = :user)
   AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
   AND (:unanswered = 0 OR NOT EXISTS (
       SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL))
@@ -26,40 +64,6 @@ _QUESTION_FILTERS = """
   AND NOT EXISTS (SELECT 1 FROM json_each(:tags) w WHERE NOT EXISTS (
       SELECT 1 FROM question_tags t WHERE t.guild_id = :guild AND t.tag = w.value AND t.question_id = q.id))
 """
-_CHANNELS = "(:channels IS NULL OR q.channel_id IN (SELECT value FROM json_each(:channels)))"
-
-
-# The fallback while there is no search index (db/search_index.py) bounds the candidates: the newest
-# :limit matching posts (FTS5 walks a doclist in rowid order and stops; rowids are message ids, so
-# newest first). bm25 is computed for those rows only, instead of
-# for every match as ORDER BY rank would (DESIGN §3: 749 ms p99 for common terms at 1M posts).
-# bm25's first call scans the whole doclist of every phrase to count the documents holding it (its
-# IDF): for a word in most posts that alone takes longer than the whole search may. Such a word
-# says almost nothing about relevance (its IDF is near zero), so it only filters: the candidates
-# are found without bm25 (CANDIDATES with :ranked = 0: CASE never calls it), then ranked by bm25 over the
-# informative terms alone, computed only for the candidate rows within the candidates' rowid range.
-CANDIDATES = f"""
-SELECT p.id, p.question_id, q.channel_id, CASE WHEN :ranked THEN bm25(post_fts, 4.0, 1.0) ELSE 0.0 END,
-       q.score, q.accepted_answer_id IS NOT NULL
-FROM post_fts
-JOIN posts p ON p.id = post_fts.rowid
-JOIN questions q ON q.id = p.question_id
-WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL AND {_CHANNELS}
-  AND (:user IS NULL OR p.author_id = :user) {_QUESTION_FILTERS}
-ORDER BY post_fts.rowid DESC LIMIT :limit
-"""  # noqa: S608 - fixed text, from constants
-
-# The search index's hits (:posts, a JSON array of post ids), as the store has them now: a post or
-# question deleted since it was indexed, or a filter the index does not hold, leaves a hit out.
-# CROSS JOIN keeps the hits the outer loop (else the planner may walk the guild's posts instead).
-CONFIRMED = f"""
-SELECT p.id, p.question_id, q.channel_id, q.score, q.accepted_answer_id IS NOT NULL
-FROM json_each(:posts) h
-CROSS JOIN posts p ON p.id = h.value
-CROSS JOIN questions q ON q.id = p.question_id
-WHERE p.deleted_at IS NULL AND p.guild_id = :guild AND q.deleted_at IS NULL AND {_CHANNELS}
-  AND (:user IS NULL OR p.author_id = :user) {_QUESTION_FILTERS}
-"""  # noqa: S608 - fixed text, from constants
 
 # `+rowid` keeps the candidate list a filter on the walk over the range: as a constraint on the FTS
 # table, each id would become a query of its own (with an IDF pass of its own). Only the candidates'
@@ -76,15 +80,24 @@ NTH_NEWEST_POST = "SELECT id FROM posts ORDER BY id DESC LIMIT 1 OFFSET ?"
 
 # Without words to match: questions newest first, stopping at :limit (a rare tag or member can
 # make this walk many questions: see bench/RESULTS.md). `user:` means the member posted in the thread.
-FILTERED = f"""
+FILTERED = """
 SELECT coalesce(q.starter_id, q.id), q.id, q.channel_id, 0.0, q.score, q.accepted_answer_id IS NOT NULL
 FROM questions q
-WHERE q.guild_id = :guild AND q.deleted_at IS NULL AND {_CHANNELS}
+WHERE q.guild_id = :guild AND q.deleted_at IS NULL
+  AND (:channels IS NULL OR q.channel_id IN (SELECT value FROM json_each(:channels)))
   AND (:user IS NULL OR q.id IN (
       SELECT question_id FROM posts WHERE guild_id = :guild AND author_id = :user AND deleted_at IS NULL))
-  {_QUESTION_FILTERS}
+  AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
+  AND (:unanswered = 0 OR NOT EXISTS (
+      SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL))
+  AND (:open = 0 OR q.status = 'open')
+  AND (:score_ge IS NULL OR q.score >= :score_ge) AND (:score_gt IS NULL OR q.score > :score_gt)
+  AND (:score_le IS NULL OR q.score <= :score_le) AND (:score_lt IS NULL OR q.score < :score_lt)
+  AND (:score_eq IS NULL OR q.score = :score_eq)
+  AND NOT EXISTS (SELECT 1 FROM json_each(:tags) w WHERE NOT EXISTS (
+      SELECT 1 FROM question_tags t WHERE t.guild_id = :guild AND t.tag = w.value AND t.question_id = q.id))
 ORDER BY q.created_at DESC, q.id DESC LIMIT :limit
-"""  # noqa: S608 - fixed text, from constants
+"""
 
 # What a result line shows, for one page of question ids.
 RESULTS = """

@@ -32,6 +32,14 @@ def _staff_posts_score_best(conn) -> None:
 async def test_hidden_channels_take_no_place_in_any_bounded_read(store):
     await _forum(store)
     open_only, nothing = Readable(frozenset({OPEN})), Readable(frozenset())
+    # The search index filters channels inside the engine: only what the member may read is ranked.
+    for readable, expected in ((open_only, {1}), (nothing, set()), (None, {1, 2, 3, 4})):
+        walk = await store.search_candidates(GUILD, parse_query("zebra"), 2, readable=readable)
+        assert walk.by_relevance and walk.complete and {c.question_id for c in walk.found} == expected
+    similar = await store.similar_candidates(GUILD, ("zebra",), 1, readable=open_only)
+    assert [c.question_id for c in similar] == [1]
+    # The store's own index (the fallback) walks the newest matches, bounded.
+    store.search_index = None
     for text in ("zebra", "is:open"):  # ranked by words, and filters alone
         query = parse_query(text)
 
@@ -52,8 +60,10 @@ async def test_hidden_channels_take_no_place_in_any_bounded_read(store):
 
 async def test_a_long_walk_stops_at_its_budget_and_says_so(store, monkeypatch):
     """A member who may read almost nothing makes the walk meet row after row it must leave out:
-    its work is bounded, and the result says it was cut (the search shows a capped count)."""
+    its work is bounded, and the result says it was cut (the search shows a capped count). This is the
+    store's own index, the fallback while no search index is usable."""
     await _forum(store)
+    store.search_index = None
     for n in range(300):
         at = T0 + timedelta(hours=1, seconds=n)
         await store.add_post(Post(1000 + n, 4, GUILD, PostKind.ANSWER, AUTHOR, f"zebra note {n}", at))
