@@ -52,7 +52,7 @@ async def exact_top(store, text: str) -> tuple[list[int], int]:
     """The exact top 10 question ids of the blend over every match, and the number of matches."""
     query = parse_query(text)
     searcher = store.search_index.searcher(0)
-    expression = engine.search_query(query, engine.Scope(GUILD_ID, READABLE.channel_ids))
+    expression = engine.search_query(searcher, query, engine.Scope(GUILD_ID, READABLE.channel_ids))
     matches = searcher.search(expression, limit=1, count=True).count
     hits = engine.top(searcher, expression, max(1, matches))
     params = _filters(query, GUILD_ID, READABLE)
@@ -134,10 +134,10 @@ async def inserts(store, count: int, concurrent: int, *, probe_every: int | None
     probes: list[asyncio.Task] = []
 
     async def searchable(i: int, written: float) -> None:
-        expression = engine.search_query(parse_query(f"qz{run}x{i}"), engine.Scope(GUILD_ID, None))
+        query, scope = parse_query(f"qz{run}x{i}"), engine.Scope(GUILD_ID, None)
         while time.perf_counter() - written < 10:
             searcher = store.search_index.searcher(0)
-            if searcher is not None and engine.top(searcher, expression, 1):
+            if searcher is not None and engine.top(searcher, engine.search_query(searcher, query, scope), 1):
                 latencies.append(time.perf_counter() - written)
                 return
             await asyncio.sleep(0.005)

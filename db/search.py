@@ -143,7 +143,7 @@ class SearchStore:
         found: list[Candidate] = []
         read, page = 0, TOP_K
         try:
-            expression = engine.search_query(query, scope)
+            expression = engine.search_query(searcher, query, scope)
             while True:
                 hits = engine.top(searcher, expression, page, read)
                 relevance = dict(hits)
@@ -227,7 +227,7 @@ class SearchStore:
         channels = None if readable is None else readable.as_json()
         if (searcher := await self._index_searcher()) is not None:
             scope = engine.Scope(guild_id, _channels(readable), questions_only=True)
-            expression = engine.similar_query(terms, scope, title_only=title_only, every=every)
+            expression = engine.similar_query(searcher, terms, scope, title_only=title_only, every=every)
             where = (guild_id, channels)
             similar = await self._search_read(
                 lambda conn: self._indexed_similar(conn, searcher, expression, limit, where)

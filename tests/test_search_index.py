@@ -51,7 +51,7 @@ def index_finds(store, text: str) -> list[int]:
     """Post ids the index itself returns for `text` in guild G (not the store's own FTS fallback)."""
     searcher = store.search_index.searcher(0)
     assert searcher is not None, "no usable search index"
-    query = engine.search_query(parse_query(text), engine.Scope(G, None))
+    query = engine.search_query(searcher, parse_query(text), engine.Scope(G, None))
     return [post for post, _ in engine.top(searcher, query, 100)]
 
 
@@ -95,7 +95,7 @@ async def test_edits_renames_retags_and_deletions_reach_the_index(tmp_path: Path
         assert index_finds(store, "spoon") == [101] and index_finds(store, "twist") == []
         assert index_finds(store, "stubborn") == [100] and index_finds(store, "marmalade") == []
         searcher = store.search_index.searcher(0)
-        tagged = engine.search_query(parse_query("lid"), engine.Scope(G, None, tags=("kitchen",)))
+        tagged = engine.search_query(searcher, parse_query("lid"), engine.Scope(G, None, tags=("kitchen",)))
         assert [p for p, _ in engine.top(searcher, tagged, 10)] == [101], "tags are on every post of the thread"
         await store.delete_post(101, AT + timedelta(minutes=2))
         await caught_up(store)
@@ -189,7 +189,9 @@ async def test_the_index_is_caught_up_after_a_crash_between_the_store_and_the_in
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM posts WHERE id = 102").fetchone()[0] == 1, "the store has it"
     left = engine.open_index(IndexFiles(index_root(database)).current())
-    assert engine.top(left.searcher(), engine.search_query(parse_query("prehensile"), engine.Scope(G, None)), 10) == []
+    searcher = left.searcher()
+    query = engine.search_query(searcher, parse_query("prehensile"), engine.Scope(G, None))
+    assert engine.top(searcher, query, 10) == []
     store = await open_store(database)
     try:
         await caught_up(store)
@@ -312,3 +314,25 @@ async def test_search_finds_a_mirrored_answer_at_once_after_restarts_and_without
     await caught_up(quorum.store)
     assert "Gateway keeps reconnecting" in found(await search(emulator, "zeppelin"))
     assert await asyncio.to_thread(os.path.isdir, quorum.store.search_index.files.current())
+
+
+async def test_guild_and_channel_filters_are_kept_exactly_when_they_leave_something_out(tmp_path: Path):
+    store = await open_store(tmp_path / "s.db")
+    try:
+        await add_thread(store, 100, "Heron fishing", "patience", {101: "heron waits"})
+        await caught_up(store)
+        searcher = store.search_index.searcher(0)
+        assert engine._filters(searcher, engine.Scope(G, frozenset({CH}))) == [], "one guild, every channel readable"
+        await store.add_question(Question(200, G, CH + 1, "Heron in the staff room", 5, AT), None)
+        await store.add_post(Post(200, 200, G, PostKind.QUESTION, 5, "a heron again", AT))
+        await store.add_question(Question(300, G + 1, CH + 2, "Heron elsewhere", 5, AT), None)
+        await store.add_post(Post(300, 300, G + 1, PostKind.QUESTION, 5, "another guild's heron", AT))
+        await caught_up(store)
+        searcher = store.search_index.searcher(0)
+        for channels, expected in (({CH}, {100, 101}), ({CH, CH + 1}, {100, 101, 200}), (set(), set())):
+            query = engine.search_query(searcher, parse_query("heron"), engine.Scope(G, frozenset(channels)))
+            assert {p for p, _ in engine.top(searcher, query, 10)} == expected, channels
+        query = engine.search_query(searcher, parse_query("heron"), engine.Scope(G, None))
+        assert {p for p, _ in engine.top(searcher, query, 10)} == {100, 101, 200}, "never another guild's"
+    finally:
+        await store.close()
