@@ -58,9 +58,11 @@ async def exact_top(store, text: str) -> tuple[list[int], int]:
     params = _filters(query, GUILD_ID, READABLE)
     candidates = []
     for i in range(0, len(hits), CONFIRM_CHUNK):
-        chunk = dict(hits[i : i + CONFIRM_CHUNK])
-        rows = await store._fetchall(sq.CONFIRMED, {**params, "posts": json.dumps(list(chunk))})
-        candidates += [Candidate(r[0], r[1], r[2], chunk[r[0]], r[3], bool(r[4])) for r in rows]
+        chunk = hits[i : i + CONFIRM_CHUNK]
+        questions = json.dumps(list({question for _, question, _ in chunk}))
+        passed = {r[0]: r for r in await store._fetchall(sq.CONFIRMED, {**params, "questions": questions})}
+        candidates += [Candidate(p, q, passed[q][1], bm25, passed[q][2], bool(passed[q][3]))
+                       for p, q, bm25 in chunk if q in passed]  # fmt: skip
     return [h.question_id for h in rank(candidates)[:10]], matches
 
 

@@ -146,9 +146,13 @@ class SearchStore:
             expression = engine.search_query(searcher, query, scope)
             while True:
                 hits = engine.top(searcher, expression, page, read)
-                relevance = dict(hits)
-                rows = cursor.execute(sq.CONFIRMED, {**params, "posts": json.dumps(list(relevance))}).fetchall()
-                found += [Candidate(r[0], r[1], r[2], relevance[r[0]], r[3], bool(r[4])) for r in rows]
+                questions = json.dumps(list({question for _, question, _ in hits}))
+                passed = {r[0]: r for r in cursor.execute(sq.CONFIRMED, {**params, "questions": questions})}
+                found += [
+                    Candidate(post, question, q[1], bm25, q[2], bool(q[3]))
+                    for post, question, bm25 in hits
+                    if (q := passed.get(question)) is not None
+                ]
                 read += len(hits)
                 if len(hits) < page:
                     return Candidates(found, complete=True, by_relevance=True)
@@ -254,7 +258,7 @@ class SearchStore:
     ) -> list[SimilarCandidate] | None:  # fmt: skip
         assert self.search_index is not None
         try:
-            relevance = dict(engine.top(searcher, expression, limit))
+            relevance = {post: bm25 for post, _, bm25 in engine.top(searcher, expression, limit)}
         except ValueError as exc:
             self.search_index.damaged(exc)
             return None
@@ -327,6 +331,7 @@ def _results(conn: sqlite3.Connection, hits: list[Hit], query: SearchQuery) -> l
     question_ids = json.dumps([h.question_id for h in hits])
     post_ids = json.dumps([h.post_id for h in hits])
     rows = {r[0]: r for r in cursor.execute(sq.RESULTS, (question_ids,))}
+    live = {r[0] for r in cursor.execute(sq.LIVE_POSTS, (post_ids,))}
     if query.has_text:
         match = " OR ".join(fts_string(t) for t in query.positive)  # highlight every positive term
         snippets = dict(cursor.execute(sq.SNIPPETS, (match, post_ids)))
@@ -337,10 +342,11 @@ def _results(conn: sqlite3.Connection, hits: list[Hit], query: SearchQuery) -> l
         row = rows.get(hit.question_id)
         if row is None:
             continue  # deleted between ranking and rendering
+        post_id = hit.post_id if hit.post_id in live else hit.question_id  # deleted a moment ago: the thread
         results.append(SearchResult(
-            question_id=hit.question_id, post_id=hit.post_id, channel_id=hit.channel_id, title=row[1],
+            question_id=hit.question_id, post_id=post_id, channel_id=hit.channel_id, title=row[1],
             score=row[2], accepted=bool(row[3]), answers=row[5], created_at=cv.from_ms(row[4]),
-            snippet=snippets.get(hit.post_id) or "",
+            snippet=snippets.get(post_id) or "",
         ))  # fmt: skip
     return results
 

@@ -4,9 +4,10 @@ words, how a member's query becomes a tantivy query, and the marker document tha
 store change the index has seen.
 
 One document per live post: ids as integer fields (the guild, channel, author and kind filter
-inside the engine), the title (the starter post carries its question's title) and the body as text,
-the question's tags as exact terms. Question state that changes with every vote or answer (score,
-acceptance, status) is not here: the store confirms and blends every hit (db/search.py).
+inside the engine; the question's id comes back with each hit), the title (the starter post
+carries its question's title) and the body as text, the question's tags as exact terms. Question
+state that changes with every vote or answer (score, acceptance, status) is not here: the store
+confirms and blends every hit by its question (db/search.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Marker:
 @dataclass(frozen=True, slots=True)
 class PostDoc:
     post_id: int
+    question_id: int
     guild_id: int
     channel_id: int
     author_id: int
@@ -49,6 +51,7 @@ class PostDoc:
 def schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("post_id", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("question_id", fast=True)
     builder.add_integer_field("guild_id", indexed=True)
     builder.add_integer_field("channel_id", indexed=True)
     builder.add_integer_field("author_id", indexed=True)
@@ -89,7 +92,7 @@ def open_index(path: Path, *, create: bool = False) -> tantivy.Index:
 
 def document(doc: PostDoc) -> tantivy.Document:
     return tantivy.Document(
-        post_id=doc.post_id, guild_id=doc.guild_id, channel_id=doc.channel_id,
+        post_id=doc.post_id, question_id=doc.question_id, guild_id=doc.guild_id, channel_id=doc.channel_id,
         author_id=doc.author_id, is_question=int(doc.is_question), title=doc.title, body=doc.body,
         tags=list(doc.tags),
     )  # fmt: skip
@@ -184,10 +187,12 @@ def _filters(searcher: tantivy.Searcher, scope: Scope) -> list[tuple[tantivy.Occ
     return [(tantivy.Occur.Must, tantivy.Query.const_score_query(t, 0.0)) for t in terms]
 
 
-def top(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int = 0) -> list[tuple[int, float]]:
-    """(post id, bm25) of the best matches, best first."""
+def top(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int = 0) -> list[tuple[int, int, float]]:
+    """(post id, question id, bm25) of the best matches, best first."""
     hits = searcher.search(query, limit=limit, offset=offset, count=False).hits
     if not hits:
         return []
-    posts = searcher.fast_field_values("post_id", [address for _, address in hits])
-    return [(post, score) for (score, _), post in zip(hits, posts, strict=True)]
+    addresses = [address for _, address in hits]
+    posts = searcher.fast_field_values("post_id", addresses)
+    questions = searcher.fast_field_values("question_id", addresses)
+    return [(post, question, score) for (score, _), post, question in zip(hits, posts, questions, strict=True)]

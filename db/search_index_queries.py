@@ -10,13 +10,13 @@ CHANGES_AFTER = "SELECT seq, post_id FROM search_changes WHERE seq > ? ORDER BY 
 # Posts as the index holds them; a post DOCS_OF does not return (deleted, removed, its question
 # deleted) leaves the index. Columns in the order of search_engine.PostDoc.
 ALL_DOCS = """
-SELECT p.id, p.guild_id, q.channel_id, p.author_id, p.kind = 'question',
+SELECT p.id, p.question_id, p.guild_id, q.channel_id, p.author_id, p.kind = 'question',
        CASE WHEN p.kind = 'question' THEN q.title ELSE '' END, p.body, q.tags
 FROM posts p JOIN questions q ON q.id = p.question_id
 WHERE p.deleted_at IS NULL AND q.deleted_at IS NULL
 """
 DOCS_OF = """
-SELECT p.id, p.guild_id, q.channel_id, p.author_id, p.kind = 'question',
+SELECT p.id, p.question_id, p.guild_id, q.channel_id, p.author_id, p.kind = 'question',
        CASE WHEN p.kind = 'question' THEN q.title ELSE '' END, p.body, q.tags
 FROM json_each(?) h
 CROSS JOIN posts p ON p.id = h.value

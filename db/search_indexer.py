@@ -69,8 +69,9 @@ class Indexer:
             self._thread.join(timeout)
 
     def wait_for(self, seq: int, timeout: float) -> None:
-        """Until the index holds journal change `seq`, or `timeout` seconds (from a search's thread)."""
-        if self.seq >= seq or self._thread is None or not self._thread.is_alive():
+        """Until the index holds journal change `seq`, or `timeout` seconds (from a search's thread).
+        Not while there is no index to follow (it is being built: searches use the store's own)."""
+        if self.seq >= seq or self._writer is None or self._thread is None or not self._thread.is_alive():
             return
         self._wake.set()
         with self._progress:
@@ -103,6 +104,8 @@ class Indexer:
         try:
             while self._step(conn):
                 pass
+        except Stopped:
+            pass  # the index changed under it and would be rebuilt: the next start does that
         except Exception as exc:
             log.warning("search index: not caught up at stop (%s); the next start replays the rest", _describe(exc))
 
@@ -255,7 +258,7 @@ def apply_changes(conn: sqlite3.Connection, writer: tantivy.IndexWriter, changes
 
 
 def _doc(row) -> engine.PostDoc:
-    return engine.PostDoc(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], tuple(json.loads(row[7])))
+    return engine.PostDoc(*row[:5], bool(row[5]), row[6], row[7], tuple(json.loads(row[8])))
 
 
 def _connect(database: Path) -> sqlite3.Connection:

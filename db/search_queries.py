@@ -43,17 +43,16 @@ WHERE post_fts MATCH :match AND p.guild_id = :guild AND q.deleted_at IS NULL
 ORDER BY post_fts.rowid DESC LIMIT :limit
 """
 
-# The search index's hits (:posts, a JSON array of post ids), as the store has them now: a post or
-# question deleted since it was indexed, or a filter the index does not hold, leaves a hit out.
-# CROSS JOIN keeps the hits the outer loop (else the planner may walk the guild's posts instead).
+# The questions of the search index's hits (:questions, a JSON array of ids) that the filters let
+# through, with what the blend needs. A hit is confirmed by its question: a question deleted or
+# hidden since it was indexed never shows; a post deleted in the moment before the index heard of it
+# may still be ranked, but is not shown (LIVE_POSTS). CROSS JOIN keeps the ids the outer loop.
 CONFIRMED = """
-SELECT p.id, p.question_id, q.channel_id, q.score, q.accepted_answer_id IS NOT NULL
-FROM json_each(:posts) h
-CROSS JOIN posts p ON p.id = h.value
-CROSS JOIN questions q ON q.id = p.question_id
-WHERE p.deleted_at IS NULL AND p.guild_id = :guild AND q.deleted_at IS NULL
+SELECT q.id, q.channel_id, q.score, q.accepted_answer_id IS NOT NULL
+FROM json_each(:questions) h
+CROSS JOIN questions q ON q.id = h.value
+WHERE q.guild_id = :guild AND q.deleted_at IS NULL
   AND (:channels IS NULL OR q.channel_id IN (SELECT value FROM json_each(:channels)))
-  AND (:user IS NULL OR p.author_id = :user)
   AND (:accepted = 0 OR q.accepted_answer_id IS NOT NULL)
   AND (:unanswered = 0 OR NOT EXISTS (
       SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL))
@@ -114,6 +113,7 @@ SELECT rowid, snippet(post_fts, 1, char(57344), char(57345), '…', 24)
 FROM post_fts WHERE post_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))
 """
 PLAIN_SNIPPETS = "SELECT id, substr(body, 1, 200) FROM posts WHERE id IN (SELECT value FROM json_each(?))"
+LIVE_POSTS = "SELECT id FROM posts WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL"
 
 # Similar questions: question posts only, bounded the same way; bodies come along for the overlap check.
 SIMILAR = """
