@@ -10,7 +10,9 @@ The exact ranking is computed offline over EVERY matching post: the index's bm25
 question's score and acceptance by the store and grouped by `bot.forum.search.rank`, as /search
 does. /search itself reads only the top TOP_K (db/search.py). recall@k is the share of the exact
 top k questions that /search's own first k (pages 1 and 2, through SearchService) hold. Queries
-are bench/search.py's generator (seed 11): typical words, and 1-3 of the 40 most common words.
+are bench/search.py's generator (seed 11): typical words, 1-3 of the 40 most common words, and half as
+many common-word queries with a filter the index does not hold (is:accepted, is:unanswered,
+is:open, score:>=5, score:<0), which the store applies while reading down the index's ranking.
 
 Same run, for comparison: the store's own FTS5 index (the fallback while no index is usable),
 ranked against the same exact ranking. Inserts: answers added by 50 concurrent callers through the
@@ -173,7 +175,10 @@ async def ready(store) -> None:
 
 async def main_async(args: argparse.Namespace) -> dict:
     typical, common = queries(args.queries, args.seed)
-    kinds = {"typical": typical, "common": common}
+    # Filters the index does not hold: the store confirms, reading further down the ranking.
+    state = ("is:accepted", "is:unanswered", "is:open", "score:>=5", "score:<0")
+    filtered = [f"{text} {state[i % len(state)]}" for i, text in enumerate(common[: max(5, args.queries // 2)])]
+    kinds = {"typical": typical, "common": common, "common, filtered": filtered}
     report: dict = {}
     if args.rebuild:
         shutil.rmtree(index_root(args.db), ignore_errors=True)
