@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -54,10 +55,11 @@ HORIZON_TTL = 5.0  # seconds the newest-posts horizon is reused: it moves by a f
 # With the search index: the TOP_K best posts by bm25 are ranked by the blend (votes, acceptance).
 # The blend lifts a post by at most a few times its bm25, so on bench.generate's 1M-post forum the
 # exact blended top 10 over every match was always within the top 1000 for typical queries, and
-# nearly always for common words (bench/RESULTS.md). Filters the index does not hold (is:, score:)
-# are applied by the store, reading further down the index's ranking, up to READ_AT_MOST hits.
+# nearly always for common words (bench/RESULTS.md). A filter the index does not hold (score:) is
+# applied by the store, reading further down the index's ranking, up to READ_AT_MOST hits.
 TOP_K = 1000
 READ_AT_MOST = 16_000
+READ_AT_MOST_SHARE = TOP_K / READ_AT_MOST
 
 
 def fts_string(text: str) -> str:
@@ -88,6 +90,12 @@ def _filters(query: SearchQuery, guild_id: int, readable: Readable | None) -> di
         "tags": json.dumps(list(query.tags), ensure_ascii=False), **scores,
         "channels": None if readable is None else readable.as_json(),
     }  # fmt: skip
+
+
+def _flags(query: SearchQuery) -> tuple[tuple[str, bool], ...]:
+    """The is: filters, for the search index (the store checks them again on every hit)."""
+    wanted = (("accepted", query.accepted, True), ("open", query.open, True), ("answered", query.unanswered, False))
+    return tuple((flag, value) for flag, asked, value in wanted if asked)
 
 
 def _channels(readable: Readable | None) -> frozenset[int] | None:
@@ -125,7 +133,7 @@ class SearchStore:
             rows, complete = await self._search_read(lambda conn: walk(conn, sq.FILTERED, params))
             return Candidates([_candidate(r, 0.0) for r in rows], complete)
         if (searcher := await self._index_searcher()) is not None:
-            scope = engine.Scope(guild_id, _channels(readable), query.user_id, query.tags)
+            scope = engine.Scope(guild_id, _channels(readable), query.user_id, query.tags, flags=_flags(query))
             found = await self._search_read(lambda conn: self._indexed_candidates(conn, searcher, query, scope, params))
             if found is not None:
                 return found
@@ -158,7 +166,10 @@ class SearchStore:
                     return Candidates(found, complete=True, by_relevance=True)
                 if len(found) >= TOP_K or read >= READ_AT_MOST:
                     return Candidates(found, complete=False, by_relevance=True)
-                page = min(page * 2, READ_AT_MOST - read)
+                # Read on as far as the share of hits that passed so far says the rest needs, in one
+                # more call: each call collects the top (offset + limit) again.
+                passing = max(len(found) / read, READ_AT_MOST_SHARE)
+                page = min(math.ceil((TOP_K - len(found)) / passing * 1.25), READ_AT_MOST - read)
         except ValueError as exc:  # tantivy's error for a failed search
             self.search_index.damaged(exc)
             return None

@@ -24,6 +24,7 @@ TITLE_BOOST = 4.0  # a title match weighs 4x a body match, as FTS5's bm25(post_f
 MARKER_ID = 0  # the post_id of the marker document (no message has id 0)
 TOKENIZER = "forum"
 TEXT_FIELDS = ("title", "body")
+THREAD_FLAGS = ("accepted", "open", "answered")  # the thread's, on each of its posts (is: filters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,9 @@ class PostDoc:
     title: str
     body: str
     tags: tuple[str, ...]
+    accepted: bool
+    open: bool
+    answered: bool
 
 
 def schema() -> tantivy.Schema:
@@ -59,6 +63,8 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name=TOKENIZER)
     builder.add_text_field("body", tokenizer_name=TOKENIZER)
     builder.add_text_field("tags", tokenizer_name="raw")
+    for flag in THREAD_FLAGS:
+        builder.add_integer_field(flag, indexed=True)
     builder.add_integer_field("seq", stored=True)  # the marker's
     builder.add_text_field("store_id", stored=True, tokenizer_name="raw")
     builder.add_integer_field("version", stored=True)
@@ -94,7 +100,7 @@ def document(doc: PostDoc) -> tantivy.Document:
     return tantivy.Document(
         post_id=doc.post_id, question_id=doc.question_id, guild_id=doc.guild_id, channel_id=doc.channel_id,
         author_id=doc.author_id, is_question=int(doc.is_question), title=doc.title, body=doc.body,
-        tags=list(doc.tags),
+        tags=list(doc.tags), accepted=int(doc.accepted), open=int(doc.open), answered=int(doc.answered),
     )  # fmt: skip
 
 
@@ -131,6 +137,7 @@ class Scope:
     author_id: int | None = None
     tags: tuple[str, ...] = ()
     questions_only: bool = False
+    flags: tuple[tuple[str, bool], ...] = ()  # (one of THREAD_FLAGS, the value a post must have)
 
 
 def search_query(searcher: tantivy.Searcher, query: SearchQuery, scope: Scope) -> tantivy.Query:
@@ -184,6 +191,7 @@ def _filters(searcher: tantivy.Searcher, scope: Scope) -> list[tuple[tantivy.Occ
     if scope.questions_only:
         terms.append(tantivy.Query.term_query(_SCHEMA, "is_question", 1))
     terms += [tantivy.Query.term_query(_SCHEMA, "tags", tag) for tag in scope.tags]
+    terms += [tantivy.Query.term_query(_SCHEMA, flag, int(value)) for flag, value in scope.flags]
     return [(tantivy.Occur.Must, tantivy.Query.const_score_query(t, 0.0)) for t in terms]
 
 

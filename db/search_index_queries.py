@@ -11,13 +11,17 @@ CHANGES_AFTER = "SELECT seq, post_id FROM search_changes WHERE seq > ? ORDER BY 
 # deleted) leaves the index. Columns in the order of search_engine.PostDoc.
 ALL_DOCS = """
 SELECT p.id, p.question_id, p.guild_id, q.channel_id, p.author_id, p.kind = 'question',
-       CASE WHEN p.kind = 'question' THEN q.title ELSE '' END, p.body, q.tags
+       CASE WHEN p.kind = 'question' THEN q.title ELSE '' END, p.body, q.tags,
+       q.accepted_answer_id IS NOT NULL, q.status = 'open',
+       EXISTS (SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL)
 FROM posts p JOIN questions q ON q.id = p.question_id
 WHERE p.deleted_at IS NULL AND q.deleted_at IS NULL
 """
 DOCS_OF = """
 SELECT p.id, p.question_id, p.guild_id, q.channel_id, p.author_id, p.kind = 'question',
-       CASE WHEN p.kind = 'question' THEN q.title ELSE '' END, p.body, q.tags
+       CASE WHEN p.kind = 'question' THEN q.title ELSE '' END, p.body, q.tags,
+       q.accepted_answer_id IS NOT NULL, q.status = 'open',
+       EXISTS (SELECT 1 FROM posts a WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL)
 FROM json_each(?) h
 CROSS JOIN posts p ON p.id = h.value
 CROSS JOIN questions q ON q.id = p.question_id

@@ -258,7 +258,7 @@ def apply_changes(conn: sqlite3.Connection, writer: tantivy.IndexWriter, changes
 
 
 def _doc(row) -> engine.PostDoc:
-    return engine.PostDoc(*row[:5], bool(row[5]), row[6], row[7], tuple(json.loads(row[8])))
+    return engine.PostDoc(*row[:5], bool(row[5]), row[6], row[7], tuple(json.loads(row[8])), *map(bool, row[9:12]))
 
 
 def _connect(database: Path) -> sqlite3.Connection:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.forum.models import Post, PostKind, Question
+from bot.forum.models import Post, PostKind, Question, QuestionStatus
 from bot.forum.search import parse_query
 from bot.forum.search_service import SearchService
 from bot.forum.visibility import Readable
@@ -339,5 +339,35 @@ async def test_guild_and_channel_filters_are_kept_exactly_when_they_leave_someth
             assert {p for p, _, _ in engine.top(searcher, query, 10)} == expected, channels
         query = engine.search_query(searcher, parse_query("heron"), engine.Scope(G, None))
         assert {p for p, _, _ in engine.top(searcher, query, 10)} == {100, 101, 200}, "never another guild's"
+    finally:
+        await store.close()
+
+
+async def test_the_thread_flags_follow_acceptance_status_and_answers(tmp_path: Path):
+    store = await open_store(tmp_path / "s.db")
+
+    def flagged(*flags: tuple[str, bool]) -> set[int]:
+        searcher = store.search_index.searcher(0)
+        query = engine.search_query(searcher, parse_query("ibis"), engine.Scope(G, None, flags=flags))
+        return {p for p, _, _ in engine.top(searcher, query, 10)}
+
+    try:
+        await add_thread(store, 100, "Ibis beaks", "why curved")
+        await caught_up(store)
+        assert flagged(("answered", False)) == {100} and flagged(("accepted", True)) == set()
+        await store.add_post(Post(101, 100, G, PostKind.ANSWER, 6, "ibis probe mud", AT + timedelta(seconds=1)))
+        await caught_up(store)
+        assert flagged(("answered", False)) == set() and flagged(("answered", True)) == {100, 101}
+        await store.set_acceptance(100, 101, 5, AT + timedelta(seconds=2))
+        await caught_up(store)
+        assert flagged(("accepted", True)) == {100, 101}
+        await store.set_status(100, QuestionStatus.CLOSED, None, AT + timedelta(seconds=3))
+        await caught_up(store)
+        assert flagged(("open", True)) == set() and flagged(("open", False)) == {100, 101}
+        await store.delete_post(101, AT + timedelta(seconds=4))  # the only answer goes
+        await caught_up(store)
+        assert flagged(("answered", False)) == {100}
+        page = await SearchService(store).search(G, "ibis is:unanswered", page=0, available_tags=None, readable=None)
+        assert [r.question_id for r in page.results] == [100]
     finally:
         await store.close()

@@ -39,6 +39,29 @@ CREATE TRIGGER search_tags_changed AFTER UPDATE OF tags ON questions WHEN old.ta
     INSERT INTO search_changes (post_id) SELECT id FROM posts WHERE question_id = new.id;
 END;
 
+-- What the index filters on besides (is:accepted, is:open, is:unanswered) is the thread's: every post
+-- of it is indexed again when the question turns accepted or not, open or not, answered or not.
+CREATE TRIGGER search_acceptance_changed AFTER UPDATE OF accepted_answer_id ON questions
+WHEN (old.accepted_answer_id IS NULL) != (new.accepted_answer_id IS NULL) BEGIN
+    INSERT INTO search_changes (post_id) SELECT id FROM posts WHERE question_id = new.id;
+END;
+CREATE TRIGGER search_openness_changed AFTER UPDATE OF status ON questions
+WHEN (old.status = 'open') != (new.status = 'open') BEGIN
+    INSERT INTO search_changes (post_id) SELECT id FROM posts WHERE question_id = new.id;
+END;
+CREATE TRIGGER search_first_answer AFTER INSERT ON posts
+WHEN new.kind = 'answer' AND new.deleted_at IS NULL AND NOT EXISTS (
+    SELECT 1 FROM posts WHERE question_id = new.question_id AND kind = 'answer' AND deleted_at IS NULL AND id != new.id)
+BEGIN
+    INSERT INTO search_changes (post_id) SELECT id FROM posts WHERE question_id = new.question_id AND id != new.id;
+END;
+CREATE TRIGGER search_only_answer_comes_or_goes AFTER UPDATE OF deleted_at ON posts
+WHEN new.kind = 'answer' AND (old.deleted_at IS NULL) != (new.deleted_at IS NULL) AND NOT EXISTS (
+    SELECT 1 FROM posts WHERE question_id = new.question_id AND kind = 'answer' AND deleted_at IS NULL AND id != new.id)
+BEGIN
+    INSERT INTO search_changes (post_id) SELECT id FROM posts WHERE question_id = new.question_id AND id != new.id;
+END;
+
 -- The journal keeps the last 100,000 changes: an index further behind than that is rebuilt.
 CREATE TRIGGER search_changes_window AFTER INSERT ON search_changes BEGIN
     DELETE FROM search_changes WHERE seq <= new.seq - 100000;
