@@ -115,9 +115,13 @@ class IndexReader:
             index = self._index
         if index is None:
             return None
-        index.reload()  # tens of microseconds when nothing changed; picks up the indexer's commits
-        searcher = index.searcher()
-        marker = engine.read_marker(searcher)
+        try:
+            index.reload()  # tens of microseconds when nothing changed; picks up the indexer's commits
+            searcher = index.searcher()
+            marker = engine.read_marker(searcher)
+        except (OSError, ValueError) as exc:  # its files went away or broke under it
+            self.damaged(exc)
+            return None
         return searcher if marker is not None and self._fresh(marker.seq, newest) else None
 
     def _fresh(self, seq: int, newest: int) -> bool:
@@ -148,6 +152,7 @@ class IndexReader:
             if self._failed != name:
                 log.warning("search index %s cannot be read (%s)", name, exc)
                 self._failed = name
+            self.suspect = name  # the indexer, if this process runs it, rebuilds it
             return None
         if marker is None or marker.store_id != self.store_id or marker.version != engine.VERSION:
             return None  # the indexer replaces it

@@ -371,3 +371,16 @@ async def test_the_thread_flags_follow_acceptance_status_and_answers(tmp_path: P
         assert [r.question_id for r in page.results] == [100]
     finally:
         await store.close()
+
+
+async def test_an_index_whose_files_vanish_under_a_running_bot_is_rebuilt(tmp_path: Path):
+    store = await open_store(tmp_path / "s.db")
+    try:
+        await add_thread(store, 100, "Tern migration", "how far", {101: "pole to pole"})
+        await caught_up(store)
+        await asyncio.to_thread(shutil.rmtree, store.search_index.files.current())  # CURRENT still names it
+        assert await found_ids(store, "pole") == [101], "searched from the store's own index meanwhile"
+        await eventually(lambda: _true(store.search_index.searcher(0) is not None), timeout=20)
+        assert index_finds(store, "pole") == [101]
+    finally:
+        await store.close()
