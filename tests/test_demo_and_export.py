@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.export_check import exported, v1, validated
 from tests.harness import eventually
 from tests.test_first_slice import setup_forum
 
@@ -70,7 +71,8 @@ async def test_export_prints_the_stored_forum(emulator, quorum, tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{quorum.database}"}
     result = run_quorum("export", "--guild", str(world.guild_id), "--out", str(out), cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    data = json.loads(out.read_text())
+    data = validated(json.loads(out.read_text()))
+    assert data["format"] == "quorum-export/2"
     assert data["guild_id"] == str(world.guild_id)
     [question] = data["questions"]
     assert question["id"] == str(tid) and question["title"] == "Export me" and question["body"] == "Question body"
@@ -84,7 +86,7 @@ async def test_export_prints_the_stored_forum(emulator, quorum, tmp_path):
 
     everything = run_quorum("export", cwd=tmp_path, env=env)
     assert everything.returncode == 0, everything.stderr
-    assert [g["guild_id"] for g in json.loads(everything.stdout)] == [str(world.guild_id)]
+    assert [g["guild_id"] for g in validated(json.loads(everything.stdout))] == [str(world.guild_id)]
 
 
 async def _count(quorum, thread_id: int, expected: int) -> bool:
@@ -127,6 +129,7 @@ async def test_export_of_a_scripted_thread_is_exactly_as_expected(emulator, quor
     await eventually(lambda: _body(quorum, int(second["id"]), "Ask again much later."))
 
     [data] = await export_of(quorum)
+    data = v1(data)
     answer = lambda m, author, body, replies, deleted=False: {  # noqa: E731
         "id": m["id"], "author_id": str(author), "body": body, "score": 0, "created_at": _iso_ms(int(m["id"])),
         "accepted": False, "deleted": deleted, "replies": replies,
@@ -162,9 +165,7 @@ async def test_export_of_a_scripted_thread_is_exactly_as_expected(emulator, quor
 
 
 async def export_of(quorum):
-    from bot.export import export_forum
-
-    return await export_forum(quorum.service, quorum.emulator.world.guild_id)
+    return await exported(quorum.store, quorum.emulator.world.guild_id)
 
 
 async def _body(quorum, post_id, text):
