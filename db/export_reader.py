@@ -20,8 +20,8 @@ from bot.forum.archive import (
     StoredMember,
     StoredSettings,
     StoredVote,
+    StoredWebChannel,
     ThreadRecord,
-    WebChannel,
     WebGuild,
     WebPrivacy,
 )
@@ -47,6 +47,9 @@ class ExportSnapshot:
     async def open(cls, path: Path) -> ExportSnapshot:
         conn = await open_reader(path)
         try:
+            # Each page is read once: the readers' large page cache (db/connection.py) would only
+            # grow the export's memory with the size of the database.
+            await conn.execute("PRAGMA cache_size = -8192")
             await conn.execute("BEGIN")
             # A deferred transaction takes its snapshot at its first read.
             await conn.execute_fetchall("SELECT 1 FROM questions LIMIT 1")
@@ -83,9 +86,9 @@ class ExportSnapshot:
         rows = await self._rows(eq.WEB_GUILD, (guild_id,))
         return WebGuild(rows[0]["name"], from_ms(rows[0]["updated_at"])) if rows else None
 
-    async def web_channels(self, guild_id: int) -> list[WebChannel]:
+    async def web_channels(self, guild_id: int) -> list[StoredWebChannel]:
         return [
-            WebChannel(r["channel_id"], None if r["everyone_can_read"] is None else bool(r["everyone_can_read"]),
+            StoredWebChannel(r["channel_id"], None if r["everyone_can_read"] is None else bool(r["everyone_can_read"]),
                        bool(r["published"]), r["published_by"], opt_dt(r["published_at"]), from_ms(r["updated_at"]))
             for r in await self._rows(eq.WEB_CHANNELS, (guild_id,))
         ]  # fmt: skip

@@ -44,7 +44,7 @@ class WebGuild:
 
 
 @dataclass(frozen=True, slots=True)
-class WebChannel:
+class StoredWebChannel:
     channel_id: int
     everyone_can_read: bool | None  # None until the bot has looked
     published: bool

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .archive import LearntName, StoredSettings, StoredVote, ThreadRecord, WebChannel, WebGuild, WebPrivacy
+from .archive import LearntName, StoredSettings, StoredVote, StoredWebChannel, ThreadRecord, WebGuild, WebPrivacy
 from .models import AnswerView, AuditEntry, Post, PostKind, Revision
 from .rules import build_thread_view
 
@@ -148,7 +148,7 @@ def web_guild_export(web: WebGuild | None) -> dict[str, Any] | None:
     return None if web is None else {"name": web.name, "updated_at": iso(web.updated_at)}
 
 
-def web_channel_export(c: WebChannel) -> dict[str, Any]:
+def web_channel_export(c: StoredWebChannel) -> dict[str, Any]:
     return {
         "channel_id": str(c.channel_id),
         "everyone_can_read": c.everyone_can_read,
