@@ -170,3 +170,41 @@ async def export_of(quorum):
 
 async def _body(quorum, post_id, text):
     return (await quorum.store.get_post(post_id)).body == text
+
+
+async def test_the_mirrored_forum_exports_replies_to_the_question_and_votes_after_a_restart(emulator, quorum,
+                                                                                             tmp_path):  # fmt: skip
+    from tests.test_vote_command import link, vote
+    from tests.test_voting import UP
+
+    world = emulator.world
+    await setup_forum(emulator)
+    bob, carol, dave = (world.members[n].id for n in ("bob", "carol", "dave"))
+    thread = await emulator.create_forum_post(bob, "Votes and replies", "The question")
+    tid = int(thread["id"])
+    answer = await emulator.post_message(carol, tid, "An answer")
+    aside = await emulator.post_message(dave, tid, "A reply to the question", reply_to=tid)
+    await eventually(lambda: _count(quorum, tid, 3))
+    await emulator.add_reaction(dave, tid, int(answer["id"]), UP)
+    assert (await vote(emulator, bob, link(emulator, tid, int(aside["id"])), "up")).startswith("Upvoted")
+    await eventually(lambda: _score(quorum, int(answer["id"]), 1))
+    await quorum.restart()
+    await quorum.stop()
+
+    out = tmp_path / "forum.json"
+    env = {"DATABASE_URL": f"sqlite:///{quorum.database}"}
+    result = run_quorum("export", "--guild", str(world.guild_id), "--out", str(out), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "the temporary file was renamed"
+    [question] = validated(json.loads(out.read_text()))["questions"]
+    [reply] = question["replies"]
+    assert reply["id"] == aside["id"] and reply["body"] == "A reply to the question" and reply["author_id"] == str(dave)
+    assert [(v["voter_id"], v["value"], v["via"]) for v in reply["votes"]] == [(str(bob), 1, "command")]
+    [exported_answer] = question["answers"]
+    assert [(v["voter_id"], v["value"], v["via"]) for v in exported_answer["votes"]] == [(str(dave), 1, "reaction")]
+    assert exported_answer["score"] == 1 and question["starter"]["body"] == "The question"
+
+
+async def _score(quorum, post_id: int, expected: int) -> bool:
+    post = await quorum.store.get_post(post_id)
+    return post is not None and post.score == expected
