@@ -203,3 +203,13 @@ async def test_an_export_of_every_guild_is_a_list(store):
 
 async def test_an_empty_store_exports_an_empty_list(store):
     assert await exported(store) == []
+
+
+def test_the_progress_display_writes_plain_lines_when_not_on_a_terminal():
+    from bot.export import ExportProgress, ProgressDisplay
+
+    stream = io.StringIO()
+    display = ProgressDisplay(stream)
+    display.show(ExportProgress(posts=40_000, total=100_000), 3.2)
+    display.done()
+    assert stream.getvalue() == "export: 40,000 / 100,000 posts (40%, 3 s)\n"
