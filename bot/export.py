@@ -1,32 +1,179 @@
-"""`quorum export`: the stored forum as JSON, to standard output or a file."""
+"""`quorum export`: the stored forum as JSON ("quorum-export/2", docs/export.md), to standard output
+or a file.
+
+The document is written as it is read, a question at a time and every other list a page at a time,
+from one snapshot of the store (db/export_reader.py): memory stays flat whatever the forum's size.
+Each question (and each row of the other lists) is one line of compact JSON. `--out` writes a
+temporary file beside the target and renames it at the end, so the file named is never half written.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import os
 import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.forum.exporting import guild_export
-from bot.forum.service import ForumService
-from db.store import open_store
+from bot.forum import exporting as ex
+from bot.forum.archive import StoredMember
+from bot.forum.models import PostKind
+from db.export_reader import ExportSnapshot
+from db.store import SqliteStore, open_store
+
+SHOW_AFTER = 1.0  # seconds before a progress display appears: a small forum exports at once
+TTY_EVERY = 0.2
+PLAIN_EVERY = 5.0
 
 
-async def export_forum(service: ForumService, guild_id: int | None = None) -> list[dict]:
-    """Deleted answers are part of the export, marked: it is the administrators' archive."""
-    guild_ids = [guild_id] if guild_id is not None else await service.store.guild_ids()
-    exports = []
-    for gid in guild_ids:
-        views = await service.guild_views(gid, deleted_answers=True)
-        exports.append(guild_export(gid, views, await service.store.reputations(gid)))
-    return exports
+@dataclass
+class ExportProgress:
+    """What the export has written so far; the display reads it while the export runs."""
+
+    posts: int = 0
+    total: int = 0  # posts in the guilds exported
+    questions: int = 0
 
 
-async def _read(settings: Settings, guild_id: int | None) -> list[dict]:
-    store = await open_store(settings.database_path, follow_search_index=False)
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+async def write_export(store: SqliteStore, out: TextIO, guild_id: int | None = None,
+                       progress: ExportProgress | None = None) -> ExportProgress:  # fmt: skip
+    """Write the export to `out`: one guild's object when `guild_id` is given, else a list of every
+    guild's object."""
+    progress = progress or ExportProgress()
+    snapshot = await store.export_snapshot()
     try:
-        return await export_forum(ForumService(store), guild_id)
+        guild_ids = [guild_id] if guild_id is not None else await snapshot.guild_ids()
+        for gid in guild_ids:
+            progress.total += await snapshot.post_count(gid)
+        if guild_id is not None:
+            await _write_guild(snapshot, guild_id, out.write, progress)
+        else:
+            out.write("[")
+            for n, gid in enumerate(guild_ids):
+                out.write(",\n" if n else "\n")
+                await _write_guild(snapshot, gid, out.write, progress)
+            out.write("\n]" if guild_ids else "]")
+        out.write("\n")
+    finally:
+        await snapshot.close()
+    return progress
+
+
+async def _write_guild(snapshot: ExportSnapshot, guild_id: int, write: Callable[[str], Any],
+                       progress: ExportProgress) -> None:  # fmt: skip
+    write(f'{{"format":{_dumps(ex.FORMAT)},"guild_id":{_dumps(str(guild_id))}')
+    write(f',\n"settings":{_dumps(ex.settings_export(await snapshot.settings(guild_id)))}')
+    write(f',\n"web":{_dumps(ex.web_guild_export(await snapshot.web_guild(guild_id)))}')
+    write(f',\n"web_channels":{_dumps([ex.web_channel_export(c) for c in await snapshot.web_channels(guild_id)])}')
+    # Version 1's users: every member with a reputation counter, and everyone who asked, answered or
+    # replied (a starter post's author may be the bot, which /ask posts for the asker).
+    authors: set[int] = set()
+    for key, deleted in (("questions", False), ("deleted_questions", True)):
+
+        async def questions(deleted: bool = deleted) -> AsyncIterator[list[dict]]:
+            async for page in snapshot.threads(guild_id, deleted=deleted):
+                for record in page:
+                    authors.add(record.question.author_id)
+                    authors.update(p.author_id for p in record.posts if p.kind is not PostKind.QUESTION)
+                    progress.posts += len(record.posts)
+                    progress.questions += 1
+                yield [ex.question_export(record) for record in page]
+
+        await _write_list(write, key, questions())
+    await _write_list(write, "users", _users(snapshot.members(guild_id), authors))
+    await _write_list(write, "names", _shaped(snapshot.names(guild_id), ex.name_export))
+    await _write_list(write, "web_privacy", _shaped(snapshot.web_privacy(guild_id), ex.web_privacy_export))
+    await _write_list(write, "audit_log", _shaped(snapshot.audit_log(guild_id), ex.audit_export))
+    write("}")
+
+
+async def _write_list(write: Callable[[str], Any], key: str, pages: AsyncIterator[list[dict]]) -> None:
+    write(f',\n"{key}":[')
+    first = True
+    async for page in pages:
+        for item in page:
+            write(("\n" if first else ",\n") + _dumps(item))
+            first = False
+    write("]" if first else "\n]")
+
+
+async def _shaped(pages: AsyncIterator[list], shape: Callable[[Any], dict]) -> AsyncIterator[list[dict]]:
+    async for page in pages:
+        yield [shape(row) for row in page]
+
+
+async def _users(members: AsyncIterator[list[StoredMember]], authors: set[int]) -> AsyncIterator[list[dict]]:
+    """Members with a counter and authors without one, merged in id order."""
+    others = sorted(authors)
+    i = 0
+    async for page in members:
+        shaped = []
+        for member in page:
+            while i < len(others) and others[i] < member.user_id:
+                shaped.append(ex.user_export(others[i], None))
+                i += 1
+            if i < len(others) and others[i] == member.user_id:
+                i += 1
+            shaped.append(ex.user_export(member.user_id, member.reputation))
+        yield shaped
+    yield [ex.user_export(uid, None) for uid in others[i:]]
+
+
+async def export_forum(store: SqliteStore, guild_id: int | None = None) -> list[dict]:
+    """The export as Python objects, one per guild (for tests and small forums: it is held whole)."""
+    buffer = io.StringIO()
+    await write_export(store, buffer, guild_id)
+    document = json.loads(buffer.getvalue())
+    return [document] if guild_id is not None else document
+
+
+class ProgressDisplay:
+    """One line rewritten in place on a terminal, a plain line every few seconds otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.shown = False
+
+    def show(self, progress: ExportProgress, elapsed: float) -> None:
+        percent = 100 * progress.posts // progress.total if progress.total else 100
+        line = f"export: {progress.posts:,} / {progress.total:,} posts ({percent}%, {elapsed:.0f} s)"
+        self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown and self.tty:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+async def run_export(settings: Settings, out: TextIO, guild_id: int | None,
+                     stream: TextIO | None = None) -> ExportProgress:  # fmt: skip
+    display = ProgressDisplay(stream or sys.stderr)
+    progress = ExportProgress()
+    store = await open_store(settings.database_path, readers=1, follow_search_index=False)
+    try:
+        task = asyncio.create_task(write_export(store, out, guild_id, progress))
+        started = time.monotonic()
+        every = TTY_EVERY if display.tty else PLAIN_EVERY
+        # Quiet while it is quick; then a line at each interval until it is done.
+        done, _ = await asyncio.wait({task}, timeout=SHOW_AFTER)
+        while not done:
+            display.show(progress, time.monotonic() - started)
+            done, _ = await asyncio.wait({task}, timeout=every)
+        display.done()
+        return task.result()
     finally:
         await store.close()
 
@@ -35,13 +182,18 @@ def export_command(settings: Settings, *, guild_id: int | None, out: str | None)
     if not settings.database_path.exists():
         print(f"quorum: no database at {settings.database_path} (check DATABASE_URL)", file=sys.stderr)
         return 2
-    data = asyncio.run(_read(settings, guild_id))
-    # One guild asked for: its object. Otherwise a list with one object per guild.
-    document = data[0] if guild_id is not None and data else data
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    if out:
-        Path(out).write_text(text, encoding="utf-8")
-        print(f"Exported {sum(len(g['questions']) for g in data)} question(s) to {out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    if not out:
+        asyncio.run(run_export(settings, sys.stdout, guild_id))
+        return 0
+    target = Path(out)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8", buffering=1 << 20) as file:
+            done = asyncio.run(run_export(settings, file, guild_id))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    print(f"Exported {done.questions:,} question(s), {done.posts:,} post(s) to {out}", file=sys.stderr)
     return 0

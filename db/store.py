@@ -26,6 +26,7 @@ from . import queries as q
 from . import vote_queries as vq
 from .acceptance import drop_acceptance_of, set_acceptance
 from .connection import check_writable, open_reader, open_writer, run_on_connection_thread
+from .export_reader import ExportSnapshot
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
@@ -69,6 +70,11 @@ class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDi
         `progress(done, total)` is called from another thread."""
         assert self.search_index is not None
         return await asyncio.to_thread(rebuild, self.path, self.search_index, progress)
+
+    async def export_snapshot(self) -> ExportSnapshot:
+        """One consistent read of the whole store for `quorum export`, on a connection of its own
+        (db/export_reader.py); close it when done."""
+        return await ExportSnapshot.open(self.path)
 
     async def close(self) -> None:
         """Commit what is queued, then close every connection."""

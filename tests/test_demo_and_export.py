@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.export_check import exported, v1, validated
 from tests.harness import eventually
 from tests.test_first_slice import setup_forum
 
@@ -70,7 +71,8 @@ async def test_export_prints_the_stored_forum(emulator, quorum, tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{quorum.database}"}
     result = run_quorum("export", "--guild", str(world.guild_id), "--out", str(out), cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    data = json.loads(out.read_text())
+    data = validated(json.loads(out.read_text()))
+    assert data["format"] == "quorum-export/2"
     assert data["guild_id"] == str(world.guild_id)
     [question] = data["questions"]
     assert question["id"] == str(tid) and question["title"] == "Export me" and question["body"] == "Question body"
@@ -84,7 +86,7 @@ async def test_export_prints_the_stored_forum(emulator, quorum, tmp_path):
 
     everything = run_quorum("export", cwd=tmp_path, env=env)
     assert everything.returncode == 0, everything.stderr
-    assert [g["guild_id"] for g in json.loads(everything.stdout)] == [str(world.guild_id)]
+    assert [g["guild_id"] for g in validated(json.loads(everything.stdout))] == [str(world.guild_id)]
 
 
 async def _count(quorum, thread_id: int, expected: int) -> bool:
@@ -127,6 +129,7 @@ async def test_export_of_a_scripted_thread_is_exactly_as_expected(emulator, quor
     await eventually(lambda: _body(quorum, int(second["id"]), "Ask again much later."))
 
     [data] = await export_of(quorum)
+    data = v1(data)
     answer = lambda m, author, body, replies, deleted=False: {  # noqa: E731
         "id": m["id"], "author_id": str(author), "body": body, "score": 0, "created_at": _iso_ms(int(m["id"])),
         "accepted": False, "deleted": deleted, "replies": replies,
@@ -162,10 +165,46 @@ async def test_export_of_a_scripted_thread_is_exactly_as_expected(emulator, quor
 
 
 async def export_of(quorum):
-    from bot.export import export_forum
-
-    return await export_forum(quorum.service, quorum.emulator.world.guild_id)
+    return await exported(quorum.store, quorum.emulator.world.guild_id)
 
 
 async def _body(quorum, post_id, text):
     return (await quorum.store.get_post(post_id)).body == text
+
+
+async def test_the_mirrored_forum_exports_replies_to_the_question_and_votes_after_a_restart(emulator, quorum,
+                                                                                             tmp_path):  # fmt: skip
+    from tests.test_vote_command import link, vote
+    from tests.test_voting import UP
+
+    world = emulator.world
+    await setup_forum(emulator)
+    bob, carol, dave = (world.members[n].id for n in ("bob", "carol", "dave"))
+    thread = await emulator.create_forum_post(bob, "Votes and replies", "The question")
+    tid = int(thread["id"])
+    answer = await emulator.post_message(carol, tid, "An answer")
+    aside = await emulator.post_message(dave, tid, "A reply to the question", reply_to=tid)
+    await eventually(lambda: _count(quorum, tid, 3))
+    await emulator.add_reaction(dave, tid, int(answer["id"]), UP)
+    assert (await vote(emulator, bob, link(emulator, tid, int(aside["id"])), "up")).startswith("Upvoted")
+    await eventually(lambda: _score(quorum, int(answer["id"]), 1))
+    await quorum.restart()
+    await quorum.stop()
+
+    out = tmp_path / "forum.json"
+    env = {"DATABASE_URL": f"sqlite:///{quorum.database}"}
+    result = run_quorum("export", "--guild", str(world.guild_id), "--out", str(out), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "the temporary file was renamed"
+    [question] = validated(json.loads(out.read_text()))["questions"]
+    [reply] = question["replies"]
+    assert reply["id"] == aside["id"] and reply["body"] == "A reply to the question" and reply["author_id"] == str(dave)
+    assert [(v["voter_id"], v["value"], v["via"]) for v in reply["votes"]] == [(str(bob), 1, "command")]
+    [exported_answer] = question["answers"]
+    assert [(v["voter_id"], v["value"], v["via"]) for v in exported_answer["votes"]] == [(str(dave), 1, "reaction")]
+    assert exported_answer["score"] == 1 and question["starter"]["body"] == "The question"
+
+
+async def _score(quorum, post_id: int, expected: int) -> bool:
+    post = await quorum.store.get_post(post_id)
+    return post is not None and post.score == expected

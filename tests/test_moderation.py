@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.export import export_forum
 from bot.forum.errors import NotAllowed
 from bot.forum.models import AuditEntry, QuestionStatus
 from bot.forum.moderation import Action, mirrored_status, transition
 from emulator.permissions import MANAGE_THREADS
+from tests.export_check import exported
 from tests.harness import eventually
 from tests.test_accepting import _final, accepted, thread_with_answers
 from tests.test_first_slice import setup_forum
@@ -108,8 +108,8 @@ async def test_close_and_reopen_by_a_moderator(emulator, quorum):
     assert again["content"] == "This question is already closed."
     closes = [e for e in await audit(quorum, emulator) if e[1] == "close"]
     assert closes == [(ids["mod"], "close", tid, "Off topic here")]
-    [exported] = (await export_forum(quorum.service, emulator.world.guild_id))[0]["questions"]
-    assert exported["status"] == "closed"
+    [closed_question] = (await exported(quorum.store, emulator.world.guild_id))[0]["questions"]
+    assert closed_question["status"] == "closed"
 
     done = await run(emulator, ids["mod"], tid, "reopen")
     assert done["content"].startswith("Reopened")
@@ -181,7 +181,7 @@ async def test_duplicate_posts_a_link_then_locks(emulator, quorum):
     third = await question(emulator, quorum, "State again")
     said = (await run(emulator, ids["mod"], third, "duplicate", of=str(tid)))["content"]
     assert said.startswith("That question is itself a duplicate")
-    questions = {q["id"]: q for q in (await export_forum(quorum.service, world.guild_id))[0]["questions"]}
+    questions = {q["id"]: q for q in (await exported(quorum.store, world.guild_id))[0]["questions"]}
     assert questions[str(tid)]["status"] == "duplicate" and questions[str(original)]["status"] == "open"
 
     # A bare id may name any post of the original; reopening clears what it duplicated.
