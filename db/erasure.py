@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot.forum.erasure import PLACEHOLDER, Erased, ErasurePlan, ErasureRequest
+from bot.forum.erasure import PLACEHOLDER, Erased, ErasurePlan, ErasureRequest, OwedReaction
 
 from . import convert as cv
 from .connection import connect_writer
@@ -79,8 +79,25 @@ FORGET_ROWS = (
     "DELETE FROM names WHERE guild_id = ?1 AND kind = 'user' AND id = ?2",
     "DELETE FROM web_privacy WHERE guild_id = ?1 AND user_id = ?2",
     "DELETE FROM pending_asks WHERE guild_id = ?1 AND user_id = ?2",
-    "DELETE FROM owed_unreactions WHERE voter_id = ?2 AND post_id IN (SELECT id FROM posts WHERE guild_id = ?1)",
 )
+# The member still holds the reaction behind each vote cast by reaction, and Discord shows who holds
+# it. Its removal is owed (migration 0006; under the member's own id, since that is who holds it in
+# Discord), so catch-up takes it off and never counts it as a new vote of theirs (bot/forum/
+# vote_catchup.py); the row goes once the reaction is off. Removals owed already (a /vote that
+# replaced a reaction) stay owed. Live posts only: catch-up never reads a deleted one.
+OWE_REACTIONS = """
+INSERT OR REPLACE INTO owed_unreactions (post_id, voter_id, value)
+SELECT v.post_id, v.voter_id, v.value
+FROM votes v JOIN posts p ON p.id = v.post_id JOIN questions q ON q.id = p.question_id
+WHERE v.guild_id = ?1 AND v.voter_id = ?2 AND v.value != 0 AND v.via = 'reaction'
+  AND p.deleted_at IS NULL AND q.deleted_at IS NULL
+"""
+OWED_REACTIONS = """
+SELECT p.question_id, o.post_id, o.value
+FROM owed_unreactions o JOIN posts p ON p.id = o.post_id
+WHERE p.guild_id = ?1 AND o.voter_id = ?2 AND p.deleted_at IS NULL
+ORDER BY o.post_id
+"""
 # The votes keep counting under the pseudonym. They have no reaction behind them any more that
 # catch-up could compare (it reconciles only reaction votes), so they are recorded as cast by command.
 MOVE_VOTES = "UPDATE votes SET voter_id = ?3, via = 'command' WHERE guild_id = ?1 AND voter_id = ?2"
@@ -136,6 +153,8 @@ def erase_member(p: _Params, conn: sqlite3.Connection) -> Erased:
         conn.execute(MARK_TITLE_ERASED, (g, m, text, at))
     for sql in FORGET_ROWS:
         conn.execute(sql, (g, m))
+    conn.execute(OWE_REACTIONS, (g, m))
+    reactions = tuple(OwedReaction(*row) for row in conn.execute(OWED_REACTIONS, (g, m)))
     pseudonym = conn.execute(NEXT_PSEUDONYM, (g,)).fetchone()[0]
     votes = conn.execute(MOVE_VOTES, (g, m, pseudonym)).rowcount
     audit = conn.execute(MOVE_ACTOR, (g, m, pseudonym)).rowcount
@@ -145,7 +164,8 @@ def erase_member(p: _Params, conn: sqlite3.Connection) -> Erased:
         # The member's downvotes on answers cost them 1 each; they are the pseudonym's now.
         replay_member(conn, g, m)
     conn.execute(OPTIMIZE_FTS)
-    return Erased(posts=posts, revisions=revisions, titles=titles, votes=votes, audit_entries=audit)
+    return Erased(posts=posts, revisions=revisions, titles=titles, votes=votes, audit_entries=audit,
+                  reactions=reactions)  # fmt: skip
 
 
 def truncate_wal(path: Path) -> None:

@@ -6,7 +6,9 @@ questions they asked (with their revisions), their display name, their web choic
 Their posts stay, with a placeholder text, so threads keep their shape and scores. Votes they cast
 still count, under a pseudonymous voter (a negative id, which no Discord id is), and so do their
 moderation actions in the audit log, under the same pseudonym. The store then makes sure the old text
-is gone from its files too (db/erasure.py).
+is gone from its files too (db/erasure.py). The vote reactions they hold in Discord would still name
+them, and would read as new votes of theirs: they are owed removal, taken off at once where the bot
+can (cogs/privacy.py) and otherwise by the next catch-up, which never counts them.
 """
 
 from __future__ import annotations
@@ -35,12 +37,23 @@ class ErasurePlan:
 
 
 @dataclass(frozen=True, slots=True)
+class OwedReaction:
+    """A vote reaction the member still holds in Discord after the erasure: its vote counts under the
+    pseudonym, so the reaction is no vote, and its removal is owed (see db/erasure.py)."""
+
+    thread_id: int
+    post_id: int
+    value: int  # the vote it showed (1 or -1)
+
+
+@dataclass(frozen=True, slots=True)
 class Erased:
     posts: int  # posts whose text became the placeholder
     revisions: int  # revisions (of bodies and titles) whose text became the placeholder
     titles: int  # questions whose title became the placeholder
     votes: int  # votes kept under a pseudonym
     audit_entries: int  # audit entries now under the pseudonym
+    reactions: tuple[OwedReaction, ...] = ()  # for the bot to take off in Discord
 
 
 class ErasureStore(Protocol):
@@ -71,8 +84,8 @@ def describe_plan(plan: ErasurePlan) -> str:
         f"- the text of your {_n(plan.posts, 'post')} here and of every earlier version of it, and the titles "
         f'of your questions, become "{PLACEHOLDER}" (the posts stay, so threads keep their shape and scores)\n'
         "- your display name and your `/privacy web` choice are forgotten\n"
-        f"- your {_n(plan.votes, 'vote')} still count, but no longer name you; so do your moderation actions "
-        "in the log\n"
+        f"- your {_n(plan.votes, 'vote')} still count, but no longer name you (your vote reactions are taken off); "
+        "so do your moderation actions in the log\n"
         "Your messages in Discord itself are not touched: delete them there if you want them gone."
     )
 

@@ -89,6 +89,12 @@ async def test_erasure_replaces_text_and_unnames_votes(store: SqliteStore, db_pa
     assert entry.action == "close" and entry.actor_id < 0
     assert (await store.reputations(GUILD))[OTHER] == other_rep
     assert (await store.recount()).differences == 0, "a recount agrees with the counters"
+    # The member's 👍/👎 are still on the messages in Discord: their removal is owed, under the
+    # member's id (who holds them there), and the bot is told where they are.
+    assert sorted(_rows(db_path, "SELECT post_id, voter_id, value FROM owed_unreactions")) == [
+        (1001, MEMBER, 1), (2000, MEMBER, 1), (2002, MEMBER, -1)]  # fmt: skip
+    assert [(r.thread_id, r.post_id, r.value) for r in erased.reactions] == [
+        (1000, 1001, 1), (2000, 2000, 1), (2000, 2002, -1)]  # fmt: skip
 
     # A second member erased later gets a pseudonym of their own.
     await store.erase_member(ErasureRequest(GUILD, OTHER, T0 + timedelta(days=2)))
