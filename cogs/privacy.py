@@ -15,10 +15,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import QuorumBot
-from bot.forum.erasure import describe_erased, describe_plan
+from bot.forum.erasure import OwedReaction, describe_erased, describe_plan
 from bot.forum.errors import NotAllowed
+from bot.forum.service import ForumService
 from bot.forum.web_privacy import describe_choice
 from bot.tree import report_error
+from cogs.reactions import can_take_off, take_off
 
 NO_PINGS = discord.AllowedMentions.none()
 FORGET, CANCEL = "forget", "cancel"
@@ -59,9 +61,25 @@ class ForgetButton(
             await interaction.followup.send(
                 f"Done: {describe_erased(erased)}.", ephemeral=True, allowed_mentions=NO_PINGS
             )
+            if interaction.guild is not None:
+                await take_reactions_off(interaction.client, service, interaction.guild, self.owner, erased.reactions)
         except Exception as error:
             # A component callback's exception would only be logged: answer through the one error path.
             await report_error(interaction, error)
+
+
+async def take_reactions_off(client: discord.Client, service: ForumService, guild: discord.Guild, member_id: int,
+                             reactions: tuple[OwedReaction, ...]) -> None:  # fmt: skip
+    """The erased member's vote reactions still name them in Discord: off with them now wherever the
+    bot can, each settled once off. The rest stay owed, and catch-up takes them off once it can."""
+    settings = service.settings(guild.id)
+    for reaction in reactions:
+        thread = guild.get_thread(reaction.thread_id)
+        if thread is None or not can_take_off(thread):  # archived (discord.py drops those) or not allowed
+            continue
+        emoji = settings.upvote_emoji if reaction.value > 0 else settings.downvote_emoji
+        if await take_off(client, thread.id, reaction.post_id, [(emoji, member_id)]):
+            await service.votes.unreaction_done(reaction.post_id, member_id)
 
 
 def confirm_view(guild_id: int, owner: int) -> discord.ui.View:
