@@ -8,6 +8,7 @@ import asyncio
 
 from bot.forum.erasure import PLACEHOLDER
 from tests.harness import eventually
+from tests.test_catchup import caught_up
 from tests.test_first_slice import setup_forum
 from tests.test_reading import buttons, member
 from tests.test_search import answer, found, post_question, search
@@ -76,6 +77,7 @@ async def test_a_member_forgets_themselves(emulator, quorum):
     assert (await quorum.store.recount()).differences == 0
 
     await quorum.restart()
+    await caught_up(quorum)
     await still_erased()
     assert (await quorum.store.get_question(tid)).score == 1, "counted once across the restart"
     assert (await quorum.store.get_vote(tid, bob)) == 0
@@ -127,7 +129,8 @@ async def test_quorum_forget_beside_the_running_bot(emulator, quorum):
 
     # The restart's catch-up takes the 👎 off and does not count it again.
     await quorum.restart()
-    await eventually(lambda: _owes(quorum, tid, {}))
+    await caught_up(quorum)
+    assert await quorum.store.owed_unreactions(tid) == {}
     assert bob not in emulator.world.reactions[disliked].get(DOWN, [])
     assert bob in emulator.world.reactions[liked][UP]
     assert [(await quorum.store.get_post(p)).score for p in (liked, disliked)] == [2, -1]
