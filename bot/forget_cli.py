@@ -1,7 +1,8 @@
 """`quorum forget --guild ID --member ID`: an operator erases a member's data in one server, for a
 request that came by mail rather than through `/privacy forget` (bot/forum/erasure.py). Only the
 store is opened, so it runs beside the bot like `quorum publish`: the write queues behind the bot's
-in SQLite's lock, and the bot's search indexer moves to the index rebuilt here by itself."""
+in SQLite's lock, and the bot's search indexer moves to the index rebuilt here by itself. The
+member's vote reactions stay in Discord, owed removal: the bot's next catch-up takes them off."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 /privacy web [show:on|off]: how they appear on the public web pages (bot/forum/web_privacy.py).
 /privacy forget: erase their text, names and choices here (bot/forum/erasure.py), after they confirm
-with a button. The buttons carry their member's id (DynamicItem), so they still work after a restart.
+with a button, then take their vote reactions off where the bot can. The buttons carry their member's
+id (DynamicItem), so they still work after a restart.
 """
 
 from __future__ import annotations
