@@ -1,4 +1,4 @@
-"""The `quorum` command: run (default), export, catchup, recount, reindex, publish, check, demo, web.
+"""The `quorum` command: run (default), export, catchup, recount, reindex, publish, forget, check, demo, web.
 Exit codes: 0 ok, 2 bad configuration or arguments (a token Discord refuses, a database that cannot
 be used, is damaged or is in use by another Quorum), 1 anything else. Each failure is one line on
 stderr; the traceback goes to the log only at LOG_LEVEL=DEBUG."""
@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--guild", type=_snowflake, required=True, help="the guild (server) id")
     publish.add_argument("--channel", type=_snowflake, required=True, help="the forum or text channel id")
     publish.add_argument("--off", action="store_true", help="take the channel's pages down instead")
+    forget = commands.add_parser(
+        "forget",
+        help="erase a member's data in a guild (what `/privacy forget` does), for a request made by mail",
+    )
+    forget.add_argument("--guild", type=_snowflake, required=True, help="the guild (server) id")
+    forget.add_argument("--member", type=_snowflake, required=True, help="the member's user id")
     commands.add_parser("check", help="check the whole database for damage (start-up checks only its first part)")
     demo = commands.add_parser(
         "demo", help="play a scripted forum thread through the bundled emulator; no token needed"
@@ -104,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.reindex_cli import reindex_command
 
             return reindex_command(settings)
+        if args.command == "forget":
+            from bot.forget_cli import forget_command
+
+            return forget_command(settings, guild_id=args.guild, member_id=args.member)
         if args.command == "publish":
             from bot.publish_cli import publish_command
 

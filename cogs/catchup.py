@@ -39,12 +39,12 @@ from bot.forum.errors import StoreUnavailable
 from bot.forum.rules import counts_as_post
 from bot.forum.service import ForumService
 from bot.forum.vote_catchup import plan_post
-from bot.forum.vote_service import ReactionEffect
-from bot.forum.voting import VoteOutcome, VoteResult, vote_value
+from bot.forum.voting import vote_value
 from cogs.accepting import pin_notice, reconcile_pins
 from cogs.convert import message_info, thread_info
 from cogs.names import message_names
 from cogs.private_threads import check_thread_types
+from cogs.reactions import can_take_off, take_off
 
 log = logging.getLogger(__name__)
 
@@ -415,8 +415,9 @@ class CatchUp(commands.Cog):
         standing = await self.bot.store.standing_votes(thread.id)  # type: ignore[attr-defined]
         owed = await self.bot.store.owed_unreactions(thread.id)  # type: ignore[attr-defined]
         commands = await self.bot.store.command_votes(thread.id)  # type: ignore[attr-defined]
-        # Archived threads accept no reaction changes, so the bot could not take one off there.
-        can_remove = not thread.archived and _can_manage_messages(thread)
+        can_remove = can_take_off(thread)
+        settings = self.service.settings(thread.guild.id)
+        emoji = {1: settings.upvote_emoji, -1: settings.downvote_emoji}
         for post_id in sorted((vote_emojis.keys() | standing.keys()) & posts):
             if self.bot.is_closed():
                 return
@@ -429,13 +430,13 @@ class CatchUp(commands.Cog):
                 thread.guild.id, post_id, changes, read_at, live_since=self._live_since(post_id, read_at)
             )
             progress.count_votes(tally)
-            if remove and can_remove:
-                await self._take_off(thread.id, post_id, remove)
-            # A removal owed to a member who no longer holds both reactions is done (or moot); one
-            # still holding both stays owed until a run sees the pair gone.
+            off = await take_off(self.bot, thread.id, post_id, remove) if remove and can_remove else set()
+            # A removal owed to a member who no longer holds the reaction (or holds no pair) is done
+            # (or moot), and so is one just taken off; any other stays owed until a run sees it gone.
             conflicted = {change.voter_id for change in changes if change.conflict}
-            for voter_id in owed.get(post_id, {}).keys() - conflicted:
-                await self.service.votes.unreaction_done(post_id, voter_id)
+            for voter_id, value in owed.get(post_id, {}).items():
+                if voter_id not in conflicted or (emoji[value], voter_id) in off:
+                    await self.service.votes.unreaction_done(post_id, voter_id)
 
     async def _holders(self, channel_id: int, message_id: int, emoji: str) -> list[int]:
         """Every member (bots left out, the bot too) holding `emoji` on the message. Pages by user id
@@ -450,31 +451,12 @@ class CatchUp(commands.Cog):
                 return members
             after = max(int(u["id"]) for u in page)
 
-    async def _take_off(self, channel_id: int, message_id: int, remove: list[tuple[str, int]]) -> None:
-        """Through the live path's carry-out, so permissions problems are reported the same way."""
-        voting = self.bot.get_cog("Voting")
-        if voting is None:
-            return
-        effect = ReactionEffect(VoteOutcome(VoteResult.CAST), remove=tuple(remove))
-        try:
-            await voting.carry_out(channel_id, message_id, remove[0][1], effect)  # type: ignore[attr-defined]
-        except discord.HTTPException as exc:
-            log.warning("Catch-up: could not take reactions off message %s: %s", message_id, exc)
-
 
 def _route_emoji(emoji: discord.PartialEmoji | discord.Emoji | str) -> str:
     """The emoji as the reactions route spells it: the character, or name:id for a custom one."""
     if isinstance(emoji, str):
         return emoji
     return f"{emoji.name}:{emoji.id}" if emoji.id else str(emoji.name)
-
-
-def _can_manage_messages(thread: discord.Thread) -> bool:
-    me = thread.guild.me
-    try:
-        return me is not None and thread.permissions_for(me).manage_messages
-    except discord.ClientException:  # the parent channel is not cached: try, and let Discord decide
-        return True
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -62,6 +62,8 @@ def _line(line: AuditLine, guild_id: int) -> str:
     actor = f"<@{entry.actor_id}>"
     if entry.action in WEB_ACTIONS and entry.actor_id == OPERATOR:
         actor = "an operator (`quorum publish`)"
+    elif entry.actor_id < 0:  # a member erased since (bot/forum/erasure.py)
+        actor = "an erased member"
     elif entry.actor_id == UNKNOWN_ACTOR:
         actor = "someone"
     reason = f" — {flat(entry.reason, REASON_EXCERPT)}" if entry.reason else ""

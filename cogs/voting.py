@@ -17,11 +17,11 @@ from bot.forum.service import ForumService
 from bot.forum.vote_service import NOT_A_POST, DirectVote, ReactionEffect
 from bot.forum.voting import VoteResult
 from cogs.links import parse_ref
+from cogs.reactions import take_off
 from cogs.render import post_url
 
 NO_PINGS = discord.AllowedMentions.none()
 DIRECTIONS = {"up": 1, "down": -1, "clear": 0}
-THREAD_ARCHIVED = 50083
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,6 @@ class Voting(commands.Cog):
         self.bot = bot
         self.service = service
         self.votes = service.votes
-        self._warned_forbidden: set[int] = set()
 
     # Raw events: reactions on messages outside discord.py's cache (every message older than the
     # bot's start) arrive only this way.
@@ -55,33 +54,10 @@ class Voting(commands.Cog):
         )
 
     async def carry_out(self, channel_id: int, message_id: int, member_id: int, effect: ReactionEffect) -> None:
-        message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
         if effect.confirm is not None and not await self.holds(channel_id, message_id, member_id, effect.confirm):
             await self.votes.undo_stale_switch(message_id, member_id, effect)
             return
-        removed = True
-        for emoji, user_id in effect.remove:
-            try:
-                await message.remove_reaction(emoji, discord.Object(user_id))
-            except discord.Forbidden:
-                removed = False
-                if channel_id not in self._warned_forbidden:
-                    self._warned_forbidden.add(channel_id)
-                    log.warning(
-                        "Cannot remove reactions in channel %s: Quorum needs the Manage Messages permission "
-                        "there so Discord shows each member's single vote.",
-                        channel_id,
-                    )
-            except discord.NotFound:
-                pass  # the message or the reaction is already gone
-            except discord.HTTPException as exc:
-                # An archived thread (50083) or Discord failing (5xx after discord.py's retries): the
-                # vote is stored either way, and the next catch-up settles the reactions. Escaping
-                # here would only log a traceback (tests/reliability/test_discord_errors.py).
-                removed = False
-                level = logging.DEBUG if exc.code == THREAD_ARCHIVED else logging.WARNING
-                log.log(level, "Could not take %s's %s off message %s: %s %s", user_id, emoji, message_id,
-                        exc.status, exc.text)  # fmt: skip
+        removed = await take_off(self.bot, channel_id, message_id, effect.remove) == set(effect.remove)
         if removed and effect.confirm is not None:
             # A switch recorded the old reaction's removal as owed (db/votes.py); it is done.
             await self.votes.unreaction_done(message_id, member_id)

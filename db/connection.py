@@ -32,7 +32,9 @@ _COMMON_PRAGMAS = (
     "PRAGMA busy_timeout = 5000",  # BUSY_TIMEOUT_MS
     "PRAGMA foreign_keys = ON",
 )
-_WRITER_PRAGMAS = ("PRAGMA synchronous = FULL",)
+# secure_delete: what a write frees (an erased or replaced text) is overwritten with zeros, not left
+# in the file (db/erasure.py).
+_WRITER_PRAGMAS = ("PRAGMA synchronous = FULL", "PRAGMA secure_delete = ON")
 # Readers never write; query_only turns an accidental write on a read connection into an error.
 # A reader's page cache may grow to 128 MiB (SQLite's default is 2 MiB): searches for mid-frequency
 # words read long FTS doclists again and again (bench/RESULTS.md: at 1M posts, typical search p99

@@ -26,6 +26,7 @@ from . import queries as q
 from . import vote_queries as vq
 from .acceptance import drop_acceptance_of, set_acceptance
 from .connection import check_writable, open_reader, open_writer, run_on_connection_thread
+from .erasure import ErasureStore
 from .export_reader import ExportSnapshot
 from .member_stats import MemberStatsStore
 from .migrate import migrate
@@ -54,7 +55,7 @@ REPLAY_REPUTATION = "replay_reputation"  # meta key set by migration 0009
 PROBE_KEY = "store:write_probe"
 
 
-class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore):
+class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(

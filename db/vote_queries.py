@@ -46,6 +46,7 @@ ANSWER_AUTHOR = "SELECT author_id, deleted_at FROM posts WHERE id = ?"
 
 OWE_UNREACTION = "INSERT OR REPLACE INTO owed_unreactions (post_id, voter_id, value) VALUES (?, ?, ?)"
 SETTLE_UNREACTION = "DELETE FROM owed_unreactions WHERE post_id = ? AND voter_id = ?"
+SETTLE_UNREACTION_OF = "DELETE FROM owed_unreactions WHERE post_id = ? AND voter_id = ? AND value = ?"
 OWED_UNREACTION = "SELECT value FROM owed_unreactions WHERE post_id = ? AND voter_id = ?"
 OWED_OF_QUESTION = """
 SELECT o.post_id, o.voter_id, o.value

@@ -41,6 +41,11 @@ def apply_vote(
     previous, last_at, was = (row[0], row[1], VoteVia(row[2])) if row else (0, None, VoteVia.REACTION)
     if last_at is not None and at < last_at:
         return VoteOutcome(VoteResult.STALE, previous, value)
+    if only_if is not None and value == 0:
+        # That reaction is off in Discord (the member or the bot took it off): a removal owed for it
+        # is done. Otherwise one owed to a member with no vote left (an erased member: their vote is
+        # a pseudonym's) would outlive the reaction and make a reaction added again read as the old one.
+        conn.execute(vq.SETTLE_UNREACTION_OF, (post_id, voter_id, only_if))
     if only_if is not None and (previous != only_if or was is VoteVia.COMMAND):
         return VoteOutcome(VoteResult.UNCHANGED, previous, value)
     if value == previous:

@@ -41,6 +41,21 @@ def test_both_reactions_the_newer_one_wins():
     assert (o.value, o.lose, o.writes) == (-1, 1, False)
 
 
+def test_an_owed_reaction_without_a_standing_vote_is_never_counted():
+    # An erased member (their vote is a pseudonym's now) still holds their 👍: it comes off, and
+    # no vote is stored for them; the pseudonym's vote stands as it is.
+    [e] = plan_post(up={7}, down=(), stored={-2: 1}, can_remove=True, owed={7: 1}, commands={-2})
+    assert (e.voter_id, e.value, e.lose, e.writes, e.conflict) == (7, 0, 1, False, True)
+    # The same where the bot cannot remove it: still no vote (the removal stays owed).
+    [k] = plan_post(up={7}, down=(), stored={}, can_remove=False, owed={7: 1})
+    assert (k.value, k.writes) == (0, False)
+    # Taken off already: nothing to do.
+    assert plan_post(up=(), down=(), stored={}, can_remove=True, owed={7: 1}) == []
+    # A 👎 added since is the member's newer action: a vote of theirs; the owed 👍 comes off.
+    [n] = plan_post(up={7}, down={7}, stored={}, can_remove=True, owed={7: 1})
+    assert (n.value, n.lose, n.writes) == (-1, 1, True)
+
+
 # ----- helpers -----------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 A question is public when its questions channel is published (by a member with Manage Server, or an
 operator's `quorum publish`) and Discord lets @everyone view that channel and read its history. A
-member who chose `/privacy web:off` appears under a stable anonymous name, never with their text.
+member who chose `/privacy web show:off` appears under a stable anonymous name, never with their text.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from . import rules
 from .accept_service import AcceptService
 from .asking import MAX_TITLE, Draft, check_draft, check_tags
+from .erasure import Erasure
 from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
@@ -58,6 +59,7 @@ class ForumService:
         self.publishing = Publishing(store, clock)  # type: ignore[arg-type]  # the store's web directory
         self.names = NameBook(store, clock)  # type: ignore[arg-type]
         self.web_privacy = WebPrivacy(store, clock)  # type: ignore[arg-type]
+        self.erasure = Erasure(store, clock)  # type: ignore[arg-type]  # a member's data, on their request
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)

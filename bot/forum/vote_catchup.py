@@ -26,6 +26,11 @@ Discord refused (an archived thread), recorded that removal as owed. So a reacti
 removal is the older action: it is not a vote, and comes off. Any other vote reaction the member
 holds was added after the /vote: it is the latest action and replaces the command vote (both added
 after it: the upvote, as when the store holds neither).
+
+The same holds for a member with no standing vote whose reaction is still owed removal: the store's
+latest word on them is "no vote", so that reaction is older and comes off, never counted. An erased
+member is one (bot/forum/erasure.py): their votes count under a pseudonym now, and the reactions they
+still hold in Discord are owed removal; counting them would count those votes twice and name them again.
 """
 
 from __future__ import annotations
@@ -80,20 +85,21 @@ def plan_post(up: Iterable[int], down: Iterable[int], stored: Mapping[int, int],
               owed: Mapping[int, int] | None = None, commands: Collection[int] = ()) -> list[VoteChange]:  # fmt: skip
     """Changes for one post: `up`/`down` are the members (never bots) holding each vote reaction,
     `stored` the store's standing votes on the post (voter -> -1 or 1), `commands` the members whose
-    vote (standing or cleared) was cast by /vote. Members whose stored vote Discord still shows, and
-    who hold nothing else, need nothing and are left out. By voter id, so a run is deterministic."""
+    vote (standing or cleared) was cast by /vote, `owed` the reactions whose removal the store owes
+    (voter -> value). Members whose stored vote Discord still shows, and who hold nothing else, need
+    nothing and are left out. By voter id, so a run is deterministic."""
     ups, downs = set(up), set(down)
     changes = []
     for voter in sorted(ups | downs | {v for v, value in stored.items() if value}):
-        now = stored.get(voter, 0)
-        if voter in commands:
+        now, owes = stored.get(voter, 0), (owed or {}).get(voter, 0)
+        if voter in commands or (owes and not now):
             held = {value for value, holders in ((1, ups), (-1, downs)) if voter in holders}
-            change = after_command(voter, now, held, can_remove=can_remove, owed=(owed or {}).get(voter, 0))
+            change = after_command(voter, now, held, can_remove=can_remove, owed=owes)
             if change is not None:
                 changes.append(change)
             continue
         if voter in ups and voter in downs:
-            value = both_held_winner(now, can_remove=can_remove, owed=(owed or {}).get(voter, 0))
+            value = both_held_winner(now, can_remove=can_remove, owed=owes)
             changes.append(VoteChange(voter, now, value, lose=-value))
             continue
         value = 1 if voter in ups else -1 if voter in downs else 0

@@ -1,4 +1,4 @@
-"""A member's choice for the web (`/privacy web:on|off`), per server: shown by their name, or under a
+"""A member's choice for the web (`/privacy web show:on|off`), per server: shown by their name, or under a
 stable anonymous name with their text withheld (bot/forum/public.py)."""
 
 from __future__ import annotations
@@ -48,11 +48,11 @@ def describe_choice(choice: WebChoice, *, changed: bool) -> str:
         return (
             f"{first} this server's public web pages your posts appear under the name {anonymous}, without an "
             f'avatar, their text replaced by "{HIDDEN_TEXT}", and mentions of you read "@{HIDDEN_MENTION}". '
-            "`/privacy web:on` shows them under your name again."
+            "`/privacy web show:on` shows them under your name again."
         )
     first = "Done: on" if changed else "On"
     return (
         f"{first} this server's public web pages (for the channels its admins publish) your posts appear "
-        f"under your name. `/privacy web:off` hides you there: you would appear as {anonymous}, with the "
+        f"under your name. `/privacy web show:off` hides you there: you would appear as {anonymous}, with the "
         "text of your posts withheld."
     )
