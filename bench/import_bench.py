@@ -49,12 +49,13 @@ def main() -> None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     import_seconds = quorum(imported, "import", str(first))
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = round(peak_kib / 1024, 1) if peak_kib > before else "unknown (an earlier child peaked higher)"
     again_seconds = quorum(imported, "import", str(first))
     quorum(imported, "export", "--out", str(second))
     print(json.dumps({
         "db": str(db), "bytes": first.stat().st_size, "export_seconds": export_seconds,
         "import_seconds": import_seconds, "import_again_seconds": again_seconds,
-        "import_peak_rss_mb": round(peak_kib / 1024, 1) if peak_kib > before else "unknown (an earlier child peaked higher)",
+        "import_peak_rss_mb": peak,
         "identical": filecmp.cmp(first, second, shallow=False),
     }))  # fmt: skip
 

@@ -332,3 +332,51 @@ def test_the_progress_display_writes_plain_lines_when_not_on_a_terminal():
     progress.bytes_read, progress.questions, progress.posts = 40_000_000, 8_000, 40_000
     ProgressDisplay(stream).show(progress, 3.2)
     assert stream.getvalue() == "import: 40 / 100 MB (40%, 3 s), 8,000 questions, 40,000 posts\n"
+
+
+# -- the hand-written checks say what the schema says
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*path, key))
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            yield from _paths(inner, (*path, n))
+
+
+REPLACEMENTS = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "12", "0", "x", "2025-03-01T12:00:00.000Z",
+    "2025-03-01T12:00:00Z", "open", "answer", "reaction", "user", "9" * 20]), st.just([]), st.just({}),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_checks_refuse_exactly_what_the_schema_refuses(exported_question, data):
+    from bot.forum import importing
+
+    question = json.loads(json.dumps(exported_question))
+    path = data.draw(st.sampled_from(list(_paths(question))[1:]))
+    parent = question
+    for key in path[:-1]:
+        parent = parent[key]
+    if isinstance(parent, dict) and data.draw(st.booleans()):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = data.draw(REPLACEMENTS)
+    schema_says_ok = importing._schema_error(question, "question") is None
+    try:
+        importing.thread(question, G)
+    except (ImportRefused, ValueError, TypeError, KeyError) as exc:
+        assert not schema_says_ok or "snowflake" in str(exc), (path, exc)
+    else:
+        assert schema_says_ok, path
+
+
+@pytest.fixture(scope="module")
+def exported_question(exported_file) -> dict:
+    """The rich forum's first question: a starter, answers, replies, votes, revisions, attachments."""
+    return json.loads(exported_file)["questions"][0]

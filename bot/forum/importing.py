@@ -248,11 +248,11 @@ def _checked(convert, value: Any, definition: str, where: str):
     try:
         return convert(value)
     except (_Invalid, TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise ImportRefused(f"{where}: {_schema_error(value, definition) or _own_words(exc)}") from None
-
-
-def _own_words(exc: Exception) -> str:
-    return exc.message if isinstance(exc, _Invalid) else "does not match docs/export.schema.json"
+        found = _schema_error(value, definition)
+        if found is None:  # what the schema cannot say (a snowflake's range), in the checks' own words
+            found = ("", exc.message if isinstance(exc, _Invalid) else "does not match docs/export.schema.json")
+        place, message = found
+        raise ImportRefused(f"{where}{place}: {message}"[:300]) from None
 
 
 @cache
@@ -263,14 +263,14 @@ def _validator(definition: str):
     return Draft202012Validator({"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"})
 
 
-def _schema_error(value: Any, definition: str) -> str | None:
+def _schema_error(value: Any, definition: str) -> tuple[str, str] | None:
+    """(where inside the value, what is wrong) as jsonschema sees it, or None if it sees nothing."""
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator(definition).iter_errors(value))
     if error is None:
         return None
-    place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    return f"{place.lstrip('.') or 'the value'}: {error.message}"[:300]
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path), error.message
 
 
 # -- the schema's checks, written out
