@@ -1,5 +1,5 @@
-"""The `quorum` command: run (default), export, catchup, recount, reindex, publish, forget, check, demo, web.
-Exit codes: 0 ok, 2 bad configuration or arguments (a token Discord refuses, a database that cannot
+"""The `quorum` command: run (default), export, import, catchup, recount, reindex, publish, forget,
+check, demo, web. Exit codes: 0 ok, 2 bad configuration or arguments (a token Discord refuses, a database that cannot
 be used, is damaged or is in use by another Quorum), 1 anything else. Each failure is one line on
 stderr; the traceback goes to the log only at LOG_LEVEL=DEBUG."""
 
@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="print the forum as JSON")
     export.add_argument("--guild", type=_snowflake, help="only this guild (server) id")
     export.add_argument("--out", help="write to this file instead of standard output")
+    load = commands.add_parser("import", help="load an export (quorum-export/2) into the store, newer rows winning")
+    load.add_argument("file", help="the export's JSON file")
+    load.add_argument("--guild", type=_snowflake, help="only this guild (server) id of the file")
     catchup = commands.add_parser("catchup", help="mirror what happened in watched channels while the bot was away")
     catchup.add_argument(
         "--days", type=_days, help="read archived threads this many days back instead of since the last catch-up"
@@ -102,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.export import export_command
 
             return export_command(settings, guild_id=args.guild, out=args.out)
+        if args.command == "import":
+            from bot.import_cli import import_command
+
+            return import_command(settings, file=args.file, guild_id=args.guild)
         if args.command == "recount":
             from bot.recount_cli import recount_command
 

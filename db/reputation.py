@@ -47,15 +47,19 @@ def _change_for(user_id: int, row: tuple) -> int:
     return acceptance_effect(author_id, actor_id, asker_id).get(user_id, 0)
 
 
-def recount_reputations(conn: sqlite3.Connection, progress: object,
-                        every: int) -> dict[tuple[int, int], tuple[int, int]]:  # fmt: skip
-    """Every member's reputation replayed from all contributions in order: (guild, user) ->
-    (reputation, time of their latest contribution). Members without any are left out (they are at
-    START_REP). `progress.rows` counts the contributions read, every `every` of them."""
+def recount_reputations(conn: sqlite3.Connection, progress: object, every: int,
+                        guild_id: int | None = None) -> dict[tuple[int, int], tuple[int, int]]:  # fmt: skip
+    """Every member's reputation (in one guild's, with `guild_id`) replayed from all contributions in
+    order: (guild, user) -> (reputation, time of their latest contribution). Members without any are
+    left out (they are at START_REP). `progress.rows` counts the contributions read, every `every`."""
     reputation: dict[tuple[int, int], int] = {}
     latest: dict[tuple[int, int], int] = {}
-    votes = conn.execute(rq.ORDERED_VOTES)
-    acceptances = conn.cursor().execute(rq.ORDERED_ACCEPTANCES)
+    if guild_id is None:
+        votes = conn.execute(rq.ORDERED_VOTES)
+        acceptances = conn.cursor().execute(rq.ORDERED_ACCEPTANCES)
+    else:
+        votes = conn.execute(rq.GUILD_ORDERED_VOTES, (guild_id,))
+        acceptances = conn.cursor().execute(rq.GUILD_ORDERED_ACCEPTANCES, (guild_id,))
     # The first four columns are the replay key, unique per contribution: the merge never compares more.
     for read, row in enumerate(heapq.merge(votes, acceptances), start=1):
         if read % every == 0:

@@ -40,18 +40,23 @@ ORDER BY 1, 2, 3, 4
 
 # -- recount: every member's contributions, as two streams in the replay order (merged in Python)
 
-ORDERED_VOTES = """
+_ORDERED_VOTES = """
 SELECT v.at, 0, v.post_id, v.voter_id, p.kind, v.value, p.author_id, p.guild_id
 FROM votes v JOIN posts p ON p.id = v.post_id JOIN questions q ON q.id = p.question_id
-WHERE v.value != 0 AND p.kind != 'reply' AND p.deleted_at IS NULL AND q.deleted_at IS NULL
+WHERE v.value != 0 AND p.kind != 'reply' AND p.deleted_at IS NULL AND q.deleted_at IS NULL {}
 ORDER BY v.at, v.post_id, v.voter_id
 """
-ORDERED_ACCEPTANCES = """
+_ORDERED_ACCEPTANCES = """
 SELECT coalesce(q.accepted_at, 0), 1, q.id, 0, q.guild_id, p.author_id, q.accepted_by, q.author_id
 FROM questions q JOIN posts p ON p.id = q.accepted_answer_id
-WHERE q.deleted_at IS NULL AND p.deleted_at IS NULL
+WHERE q.deleted_at IS NULL AND p.deleted_at IS NULL {}
 ORDER BY 1, q.id
 """
+ORDERED_VOTES = _ORDERED_VOTES.format("")
+ORDERED_ACCEPTANCES = _ORDERED_ACCEPTANCES.format("")
+# The same, for one guild (?1): what `quorum import` recounts after loading a guild.
+GUILD_ORDERED_VOTES = _ORDERED_VOTES.format("AND v.guild_id = ?1")
+GUILD_ORDERED_ACCEPTANCES = _ORDERED_ACCEPTANCES.format("AND q.guild_id = ?1")
 # Repairs a member's reputation (and makes rep_at cover everything the recount replayed).
 FIX_REPUTATION = """
 INSERT INTO members (guild_id, user_id, reputation, rep_at) VALUES (?1, ?2, ?3, ?4)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.forum.importing import ImportRefused
 from bot.forum.models import AuditEntry, GuildSettings, Post, PostKind, Question, QuestionStatus, Revision
 from bot.forum.voting import VoteOutcome, VoteVia, day_start
 
@@ -28,6 +29,7 @@ from .acceptance import drop_acceptance_of, set_acceptance
 from .connection import check_writable, open_reader, open_writer, run_on_connection_thread
 from .erasure import ErasureStore
 from .export_reader import ExportSnapshot
+from .import_writes import ImportProgress, ImportSummary, import_file
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
@@ -230,6 +232,12 @@ class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDi
         for row in await self._fetchall(cq.COMMAND_VOTES_OF_QUESTION, (thread_id,)):
             voters.setdefault(row["post_id"], set()).add(row["voter_id"])
         return voters
+
+    async def import_file(self, path: Path, guild_id: int | None,
+                          progress: ImportProgress) -> ImportSummary | ImportRefused:  # fmt: skip
+        """`quorum import`: the export file at `path` (absolute: the write process reads it) in one
+        transaction; an ImportRefused result means nothing of it was written."""
+        return await self.writer.run_long(partial(import_file, path=str(path), guild_id=guild_id), progress)
 
     async def recount(self, *, fix: bool = False, progress: RecountProgress | None = None) -> Recount:
         """Rebuild scores and reputation from the votes; report (and with `fix`, repair) differences."""
