@@ -28,6 +28,13 @@ ON CONFLICT (guild_id) DO UPDATE SET left_at = min(left_at, excluded.left_at)
 """
 CLEAR_DEPARTURES = "DELETE FROM guild_departures WHERE guild_id IN (SELECT value FROM json_each(?1))"
 DEPARTURES = "SELECT guild_id, left_at FROM guild_departures ORDER BY guild_id"
+# A guild the store knows that is not among the bot's guilds was left while the bot was away (no
+# GUILD_DELETE reached it): its period starts now. One it is in loses any record (a missed join).
+RECORD_ABSENT = """
+INSERT OR IGNORE INTO guild_departures (guild_id, left_at)
+SELECT guild_id, ?2 FROM (SELECT guild_id FROM guild_settings UNION SELECT guild_id FROM questions)
+WHERE guild_id NOT IN (SELECT value FROM json_each(?1))
+"""
 DEPARTED_BEFORE = "SELECT guild_id FROM guild_departures WHERE left_at < ?1 ORDER BY guild_id"
 
 # Revisions first: they are found through their post's or question's deletion. `deleted_at < ?1`
@@ -115,10 +122,10 @@ def _execute(sql: str, params: tuple, conn: sqlite3.Connection) -> int:
 
 def purge_expired(request: PurgeRequest, conn: sqlite3.Connection) -> Purged:
     """The write operation (run by the writer, inside its transaction)."""
-    # A guild the bot is in is never purged: its record, if any, is stale (a missed join).
-    conn.execute(CLEAR_DEPARTURES, (json.dumps(sorted(request.present)),))
+    present, now = json.dumps(sorted(request.present)), cv.to_ms(request.at)
+    conn.execute(CLEAR_DEPARTURES, (present,))  # a guild the bot is in is never purged
+    conn.execute(RECORD_ABSENT, (present, now))
     guilds = tuple(g for (g,) in conn.execute(DEPARTED_BEFORE, (cv.to_ms(request.left_before),)).fetchall())
-    now = cv.to_ms(request.at)
     for guild_id in guilds:
         conn.execute(DELETE_LIVE_POSTS, (guild_id, now))
         for sql in PURGE_GUILD:

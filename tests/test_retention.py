@@ -156,3 +156,18 @@ async def _available(quorum, guild_id: int) -> bool:
 
 async def _departures_are(quorum, expected: dict) -> bool:
     return await quorum.store.departures() == expected
+
+
+async def test_a_guild_left_while_the_bot_was_offline(emulator, timed):
+    quorum, clock = timed
+    guild_id = emulator.world.guild_id
+    tid = await ask(emulator, quorum)
+    await quorum.stop()
+    await emulator.remove_bot_from_guild()  # no connection: the event never reaches the bot
+    clock.now += DAY
+    await quorum.start()
+    await eventually(lambda: _done(quorum.app))
+    assert await quorum.store.departures() == {guild_id: clock.now}, "missing from READY: left, from now"
+    clock.now += 31 * DAY
+    await restart_and_purge(quorum)
+    assert await quorum.store.get_question(tid) is None

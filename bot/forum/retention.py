@@ -6,7 +6,8 @@ it become PURGED, a fixed marker rather than an empty string, so `/history` says
 fact of the deletion stays: the post, its author, score and deletion time.
 
 Departed guilds: when the bot is removed from a guild (kicked, or the guild deleted; an outage is no
-departure), the time is recorded; when it is back (added again, or the guild is there at start) the
+departure), the time is recorded (a guild missing from the bot's guilds at start was left while it
+was away: its time is then); when it is back (added again, or the guild is there at start) the
 record goes. `guild_days` (QUORUM_GUILD_RETENTION_DAYS) after the departure, everything of that guild
 is deleted from the store. Until then `quorum export --guild` still has it all.
 
@@ -38,7 +39,9 @@ class PurgeRequest:
     at: datetime  # now
     deleted_before: datetime  # deleted text older than this goes
     left_before: datetime  # guilds left before this go
-    present: frozenset[int]  # guilds the bot is in: never purged, whatever their record says
+    # Every guild the bot is in (one process runs all shards): never purged, whatever their record
+    # says; a stored guild not among them was left while the bot was away, and its period starts.
+    present: frozenset[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,8 @@ class Retention:
 
     async def run(self, present: Iterable[int]) -> Purged:
         """Purge what is past its period. `present`: every guild the bot is in now (an unavailable
-        one too), each one's departure record cleared rather than acted on."""
+        one too), each one's departure record cleared rather than acted on; any other guild the
+        store knows counts as left (now, unless its departure is recorded already)."""
         now = self.clock()
         return await self.store.purge_expired(PurgeRequest(
             at=now,

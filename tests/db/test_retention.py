@@ -180,3 +180,17 @@ async def test_rejoining_clears_the_departure(store: SqliteStore) -> None:
     await retention.guild_left(KEPT_GUILD)
     assert await retention.guilds_present([GUILD]) == 1
     assert await store.departures() == {KEPT_GUILD: T0}
+
+
+async def test_a_guild_left_while_the_bot_was_away_counts_from_the_first_run_without_it(store, db_path) -> None:
+    await _two_guilds(store)
+    clock = Clock(T0 + DAY)
+    retention = Retention(store, clock, RetentionPeriods(guild_days=30))
+    assert not (await retention.run(present=[KEPT_GUILD])).anything
+    assert await store.departures() == {GUILD: T0 + DAY}, "no GUILD_DELETE came: its period starts now"
+    clock.now = T0 + 20 * DAY
+    await retention.run(present=[KEPT_GUILD])
+    assert await store.departures() == {GUILD: T0 + DAY}, "the first time stays"
+    clock.now = T0 + 32 * DAY
+    assert (await retention.run(present=[KEPT_GUILD])).guilds == (GUILD,)
+    assert set(_guild_rows(db_path, KEPT_GUILD, 5000)) and not _guild_rows(db_path, GUILD, 1000)
