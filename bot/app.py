@@ -96,6 +96,9 @@ class QuorumApp:
         except Exception:
             log.exception("The retention purge failed; it is tried again in an hour")
             return
+        for guild_id in purged.absent:
+            log.warning("Quorum is not in guild %s, whose data it stores: it is deleted after %d day(s) unless "
+                        "Quorum is added back", guild_id, self.settings.guild_retention_days)  # fmt: skip
         if purged.anything:
             log.info("Retention: %s", describe_purged(purged))
 

@@ -30,10 +30,10 @@ CLEAR_DEPARTURES = "DELETE FROM guild_departures WHERE guild_id IN (SELECT value
 DEPARTURES = "SELECT guild_id, left_at FROM guild_departures ORDER BY guild_id"
 # A guild the store knows that is not among the bot's guilds was left while the bot was away (no
 # GUILD_DELETE reached it): its period starts now. One it is in loses any record (a missed join).
-RECORD_ABSENT = """
-INSERT OR IGNORE INTO guild_departures (guild_id, left_at)
-SELECT guild_id, ?2 FROM (SELECT guild_id FROM guild_settings UNION SELECT guild_id FROM questions)
-WHERE guild_id NOT IN (SELECT value FROM json_each(?1))
+NEWLY_ABSENT = """
+SELECT guild_id FROM (SELECT guild_id FROM guild_settings UNION SELECT guild_id FROM questions)
+WHERE guild_id NOT IN (SELECT value FROM json_each(?1)) AND guild_id NOT IN (SELECT guild_id FROM guild_departures)
+ORDER BY guild_id
 """
 DEPARTED_BEFORE = "SELECT guild_id FROM guild_departures WHERE left_at < ?1 ORDER BY guild_id"
 
@@ -124,7 +124,8 @@ def purge_expired(request: PurgeRequest, conn: sqlite3.Connection) -> Purged:
     """The write operation (run by the writer, inside its transaction)."""
     present, now = json.dumps(sorted(request.present)), cv.to_ms(request.at)
     conn.execute(CLEAR_DEPARTURES, (present,))  # a guild the bot is in is never purged
-    conn.execute(RECORD_ABSENT, (present, now))
+    absent = tuple(g for (g,) in conn.execute(NEWLY_ABSENT, (present,)).fetchall())
+    conn.executemany(RECORD_DEPARTURE, [(g, now) for g in absent])
     guilds = tuple(g for (g,) in conn.execute(DEPARTED_BEFORE, (cv.to_ms(request.left_before),)).fetchall())
     for guild_id in guilds:
         conn.execute(DELETE_LIVE_POSTS, (guild_id, now))
@@ -135,7 +136,7 @@ def purge_expired(request: PurgeRequest, conn: sqlite3.Connection) -> Purged:
     revisions += conn.execute(PURGE_TITLE_REVISIONS, cutoff).rowcount
     posts = conn.execute(PURGE_BODIES, cutoff).rowcount
     titles = conn.execute(PURGE_TITLES, cutoff).rowcount
-    purged = Purged(posts=posts, revisions=revisions, titles=titles, guilds=guilds)
+    purged = Purged(posts=posts, revisions=revisions, titles=titles, guilds=guilds, absent=absent)
     if purged.anything:
         conn.execute(OPTIMIZE_FTS)  # FTS5 keeps deleted documents' tokens in old segments until merged
     return purged

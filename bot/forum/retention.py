@@ -50,6 +50,7 @@ class Purged:
     revisions: int = 0  # revisions (of bodies and titles) whose text became PURGED
     titles: int = 0  # deleted questions whose title became PURGED
     guilds: tuple[int, ...] = ()  # guilds whose every row was deleted
+    absent: tuple[int, ...] = ()  # stored guilds the bot is not in, recorded as departed by this run
 
     @property
     def anything(self) -> bool:

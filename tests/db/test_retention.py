@@ -186,10 +186,11 @@ async def test_a_guild_left_while_the_bot_was_away_counts_from_the_first_run_wit
     await _two_guilds(store)
     clock = Clock(T0 + DAY)
     retention = Retention(store, clock, RetentionPeriods(guild_days=30))
-    assert not (await retention.run(present=[KEPT_GUILD])).anything
+    first = await retention.run(present=[KEPT_GUILD])
+    assert first.absent == (GUILD,) and not first.anything
     assert await store.departures() == {GUILD: T0 + DAY}, "no GUILD_DELETE came: its period starts now"
     clock.now = T0 + 20 * DAY
-    await retention.run(present=[KEPT_GUILD])
+    assert (await retention.run(present=[KEPT_GUILD])).absent == ()
     assert await store.departures() == {GUILD: T0 + DAY}, "the first time stays"
     clock.now = T0 + 32 * DAY
     assert (await retention.run(present=[KEPT_GUILD])).guilds == (GUILD,)
