@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 import discord
 
 from bot.client import QuorumBot, grantable_intents
 from bot.config import Settings
 from bot.endpoints import use_api_base, use_gateway
-from bot.forum.service import ForumService
+from bot.forum.retention import RetentionPeriods, describe_purged
+from bot.forum.service import ForumService, utcnow
 from db.connection import check_writable
 from db.integrity import check_integrity
 from db.lock import DatabaseLock, lock_database
@@ -18,13 +21,18 @@ from db.store import SqliteStore, open_store
 
 log = logging.getLogger(__name__)
 
+RETENTION_EVERY = 3600.0  # seconds between purges of what is past its retention period
+
 
 class QuorumApp:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
+        self.clock = clock
         self.store: SqliteStore | None = None
         self.bot: QuorumBot | None = None
         self.task: asyncio.Task[None] | None = None
+        self.retention_task: asyncio.Task[None] | None = None
+        self.purging: asyncio.Task[None] | None = None  # the purge under way, which close() lets finish
         self.lock: DatabaseLock | None = None
 
     async def start(self) -> QuorumBot:
@@ -44,7 +52,8 @@ class QuorumApp:
         except BaseException:
             await self.close()
             raise
-        service = ForumService(self.store)
+        periods = RetentionPeriods(self.settings.deleted_retention_days, self.settings.guild_retention_days)
+        service = ForumService(self.store, clock=self.clock, retention=periods)
         try:
             self.bot = QuorumBot(settings=self.settings, store=self.store, service=service)
             await self.bot.login(self.settings.token)
@@ -68,7 +77,30 @@ class QuorumApp:
             await self.close()
             raise
         self.task = asyncio.create_task(self.bot.connect(reconnect=True), name="quorum-gateway")
+        self.retention_task = asyncio.create_task(self._keep_retention(self.bot), name="quorum-retention")
         return self.bot
+
+    async def _keep_retention(self, bot: QuorumBot) -> None:
+        """Purge what is past its retention period once the bot knows its guilds, then every hour."""
+        await bot.wait_until_ready()
+        while True:
+            self.purging = asyncio.create_task(self.purge_expired(bot), name="quorum-purge")
+            await asyncio.shield(self.purging)
+            await asyncio.sleep(RETENTION_EVERY)
+
+    async def purge_expired(self, bot: QuorumBot) -> None:
+        if not bot.is_ready() or bot.is_closed():
+            return  # between connections the guild list is not known: a guild the bot is in could look gone
+        try:
+            purged = await bot.service.retention.run([guild.id for guild in bot.guilds])
+        except Exception:
+            log.exception("The retention purge failed; it is tried again in an hour")
+            return
+        for guild_id in purged.absent:
+            log.warning("Quorum is not in guild %s, whose data it stores: it is deleted after %d day(s) unless "
+                        "Quorum is added back", guild_id, self.settings.guild_retention_days)  # fmt: skip
+        if purged.anything:
+            log.info("Retention: %s", describe_purged(purged))
 
     async def wait_until_ready(self, timeout: float = 30.0) -> None:
         """Wait for READY, failing fast if the connection task died on the way."""
@@ -92,6 +124,17 @@ class QuorumApp:
             await self.close()
 
     async def close(self) -> None:
+        if self.retention_task is not None:
+            self.retention_task.cancel()
+            try:
+                await self.retention_task
+            except asyncio.CancelledError:
+                pass
+            self.retention_task = None
+        if self.purging is not None:
+            # Its file steps run in threads that cannot be stopped: the store closes after them.
+            await self.purging
+            self.purging = None
         if self.bot is not None and not self.bot.is_closed():
             await self.bot.close()
         if self.task is not None:

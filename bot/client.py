@@ -37,6 +37,7 @@ COGS = (
     "cogs.web_access",
     "cogs.names",
     "cogs.privacy",
+    "cogs.guild_presence",  # a departed guild's data is deleted after QUORUM_GUILD_RETENTION_DAYS
 )
 
 # What Quorum listens to: message content (answers are messages), reactions (votes), guilds

@@ -18,6 +18,8 @@ from db import connection as db_connection
 
 DEFAULT_DATABASE_URL = "sqlite:///quorum.db"
 DEFAULT_SUMMARY_DELAY = 3.0
+DEFAULT_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Discord bot tokens are three base64url parts: the bot id, a timestamp and an HMAC.
@@ -39,6 +41,8 @@ class Settings:
     summary_delay: float = DEFAULT_SUMMARY_DELAY  # seconds votes are folded into one summary edit
     public_url: str | None = None  # the web site's public base, no trailing slash (QUORUM_PUBLIC_URL)
     web_bind: tuple[str, int] | None = None  # where `quorum run` also serves the web pages (QUORUM_WEB_BIND)
+    deleted_retention_days: int = DEFAULT_RETENTION_DAYS  # deleted text kept for moderators' /history
+    guild_retention_days: int = DEFAULT_RETENTION_DAYS  # a guild's data kept after the bot was removed
 
     @property
     def database_path(self) -> Path:
@@ -65,6 +69,8 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         summary_delay=_summary_delay(env),
         public_url=_public_url(env),
         web_bind=_web_bind(env),
+        deleted_retention_days=_days(env, "QUORUM_DELETED_RETENTION_DAYS"),
+        guild_retention_days=_days(env, "QUORUM_GUILD_RETENTION_DAYS"),
     )
 
 
@@ -139,6 +145,15 @@ def _summary_delay(env: Mapping[str, str]) -> float:
     if not 1.0 <= seconds <= 300.0:
         raise ConfigError("QUORUM_SUMMARY_DELAY must be a number of seconds between 1 and 300.")
     return seconds
+
+
+def _days(env: Mapping[str, str], name: str) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return DEFAULT_RETENTION_DAYS
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
+        raise ConfigError(f"{name} must be a whole number of days between 1 and {MAX_RETENTION_DAYS}.")
+    return int(value)
 
 
 def _public_url(env: Mapping[str, str]) -> str | None:

@@ -34,6 +34,7 @@ from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
 from .readers import Readers
+from .retention import RetentionStore
 from .search import SearchStore
 from .search_budget import lower_priority
 from .search_index import IndexFiles, IndexReader, index_root
@@ -57,7 +58,8 @@ REPLAY_REPUTATION = "replay_reputation"  # meta key set by migration 0009
 PROBE_KEY = "store:write_probe"
 
 
-class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore):
+class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore,
+                  RetentionStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(

@@ -32,7 +32,7 @@ PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 # Which intent an event needs: (guild intent, DM intent). None = always sent.
 EVENT_INTENTS = {
-    "GUILD_CREATE": (GUILDS, GUILDS), "GUILD_UPDATE": (GUILDS, GUILDS),
+    "GUILD_CREATE": (GUILDS, GUILDS), "GUILD_UPDATE": (GUILDS, GUILDS), "GUILD_DELETE": (GUILDS, GUILDS),
     "CHANNEL_CREATE": (GUILDS, GUILDS), "CHANNEL_UPDATE": (GUILDS, GUILDS), "CHANNEL_DELETE": (GUILDS, GUILDS),
     "CHANNEL_PINS_UPDATE": (GUILDS, DIRECT_MESSAGES),
     "THREAD_CREATE": (GUILDS, GUILDS), "THREAD_UPDATE": (GUILDS, GUILDS), "THREAD_DELETE": (GUILDS, GUILDS),
@@ -106,7 +106,7 @@ class Gateway:
         need = EVENT_INTENTS.get(event)
         if need is None:
             return True
-        in_dm = "guild_id" not in data and event not in ("GUILD_CREATE", "GUILD_UPDATE")
+        in_dm = "guild_id" not in data and event not in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE")
         return bool(session.intents & (need[1] if in_dm else need[0]))
 
     def content_allowed(self, session: Session) -> bool:
@@ -196,14 +196,16 @@ class Gateway:
             session.conn = conn
         await self.dispatch("READY", {
             "v": 10, "user": dict(w.bot_user, verified=True, mfa_enabled=False, email=None),
-            "guilds": [{"id": str(w.guild_id), "unavailable": True}], "session_id": session.id,
+            "guilds": [{"id": str(w.guild_id), "unavailable": True}] if w.bot_in_guild else [],
+            "session_id": session.id,
             "session_type": "normal", "resume_gateway_url": self.emu.gateway_url,
             "application": {"id": str(w.application_id), "flags": self.emu.application_flags()},
             "shard": [0, 1], "private_channels": [], "relationships": [], "presences": [],
             "guild_join_requests": [], "geo_ordered_rtc_regions": [], "user_settings": {},
             "_trace": ["emulator"],
         })
-        await self.dispatch("GUILD_CREATE", w.guild_create_payload())
+        if w.bot_in_guild:
+            await self.dispatch("GUILD_CREATE", w.guild_create_payload())
         return session
 
     async def _resume(self, conn: Connection, d: dict) -> Session | None:

@@ -174,6 +174,27 @@ class Emulator(ActorsMixin):
         self._bg.add(task)
         task.add_done_callback(self._bg.discard)
 
+    async def remove_bot_from_guild(self) -> None:
+        """The bot is kicked (or the guild deleted): GUILD_DELETE without `unavailable`, which Discord
+        sets only for an outage; the guild is no longer in READY until the bot is added back."""
+        self.world.bot_in_guild = False
+        await self.dispatch("GUILD_DELETE", {"id": str(self.world.guild_id)})
+
+    async def add_bot_to_guild(self) -> None:
+        """The bot is added (back) to the guild: a GUILD_CREATE without `unavailable`, as on a join
+        (`unavailable: false` marks a guild coming back from an outage)."""
+        self.world.bot_in_guild = True
+        payload = self.world.guild_create_payload()
+        payload.pop("unavailable", None)
+        await self.dispatch("GUILD_CREATE", payload)
+
+    async def guild_outage(self) -> None:
+        """The guild becomes unavailable (an outage): GUILD_DELETE with `unavailable: true`."""
+        await self.dispatch("GUILD_DELETE", {"id": str(self.world.guild_id), "unavailable": True})
+
+    async def end_guild_outage(self) -> None:
+        await self.dispatch("GUILD_CREATE", self.world.guild_create_payload())
+
     async def drop_connection(self) -> None:
         await self.gateway.drop_connection()
 

@@ -47,6 +47,7 @@ class World:
 
         self.guild_id = self.ids.next()
         self.guild_name = "Quorum Test Server"
+        self.bot_in_guild = True  # False once the bot was removed (kicked), until it is added back
         self.bot_user_id = self.ids.next()
         self.application_id = self.bot_user_id
         self.everyone_role_id = self.guild_id  # Discord: @everyone's id is the guild id

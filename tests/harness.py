@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 from bot.app import QuorumApp
 from bot.client import QuorumBot
 from bot.config import Settings
-from bot.forum.service import ForumService
+from bot.forum.service import ForumService, utcnow
 from db.store import SqliteStore
 from emulator import Emulator
 
@@ -19,9 +20,11 @@ T = TypeVar("T")
 
 
 class BotHarness:
-    def __init__(self, emulator: Emulator, database: Path, **overrides: object) -> None:
+    def __init__(self, emulator: Emulator, database: Path, *, clock: Callable[[], datetime] = utcnow,
+                 **overrides: object) -> None:  # fmt: skip
         self.emulator = emulator
         self.database = database
+        self.clock = clock  # the application's time (a test may move it on)
         self.overrides = overrides  # Settings fields to set differently from the defaults below
         self.app: QuorumApp | None = None
         self.starts = 0
@@ -38,7 +41,7 @@ class BotHarness:
         return Settings(**{**defaults, **self.overrides})
 
     async def start(self) -> QuorumBot:
-        self.app = QuorumApp(self.settings)
+        self.app = QuorumApp(self.settings, clock=self.clock)
         bot = await self.app.start()
         await self.app.wait_until_ready(timeout=15)
         self.starts += 1

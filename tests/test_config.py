@@ -19,6 +19,7 @@ def test_defaults(tmp_path, monkeypatch):
     assert settings.database_path == Path("quorum.db")
     assert settings.api_base is None and settings.gateway_url is None
     assert settings.dev_guild_id is None and settings.log_level == "INFO"
+    assert settings.deleted_retention_days == 30 and settings.guild_retention_days == 30
 
 
 def test_everything_set(tmp_path):
@@ -29,8 +30,11 @@ def test_everything_set(tmp_path):
             DISCORD_GATEWAY_URL="ws://127.0.0.1:8080/gateway",
             QUORUM_DEV_GUILD="123456789012345678",
             LOG_LEVEL="debug",
+            QUORUM_DELETED_RETENTION_DAYS="7",
+            QUORUM_GUILD_RETENTION_DAYS=" 90 ",
         )
     )
+    assert (settings.deleted_retention_days, settings.guild_retention_days) == (7, 90)
     assert settings.api_base == "http://127.0.0.1:8080/api/v10"
     assert settings.gateway_url == "ws://127.0.0.1:8080/gateway"
     assert settings.dev_guild_id == 123456789012345678
@@ -53,6 +57,10 @@ def test_everything_set(tmp_path):
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DISCORD_API_BASE": "127.0.0.1:8080"}, "DISCORD_API_BASE"),
         ({"DISCORD_GATEWAY_URL": "http://127.0.0.1/gw"}, "DISCORD_GATEWAY_URL"),
+        ({"QUORUM_DELETED_RETENTION_DAYS": "0"}, "QUORUM_DELETED_RETENTION_DAYS must be a whole number of days"),
+        ({"QUORUM_DELETED_RETENTION_DAYS": "2.5"}, "QUORUM_DELETED_RETENTION_DAYS"),
+        ({"QUORUM_GUILD_RETENTION_DAYS": "-1"}, "QUORUM_GUILD_RETENTION_DAYS"),
+        ({"QUORUM_GUILD_RETENTION_DAYS": "forever"}, "QUORUM_GUILD_RETENTION_DAYS"),
     ],
 )
 def test_bad_configuration_is_one_clear_error(tmp_path, values, fragment):

@@ -22,6 +22,7 @@ from .ports import ForumStore
 from .profiles import Profiles
 from .publishing import Publishing
 from .repair import Repair, probe_with
+from .retention import DEFAULT_PERIODS, Retention, RetentionPeriods
 from .summary import Place
 from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
@@ -37,7 +38,10 @@ def utcnow() -> datetime:
 
 
 class ForumService:
-    def __init__(self, store: ForumStore, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, store: ForumStore, *, clock: Callable[[], datetime] = utcnow,
+        retention: RetentionPeriods = DEFAULT_PERIODS,
+    ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
         # Settings are read on every event to know whether a channel is watched; they change only
@@ -60,6 +64,7 @@ class ForumService:
         self.names = NameBook(store, clock)  # type: ignore[arg-type]
         self.web_privacy = WebPrivacy(store, clock)  # type: ignore[arg-type]
         self.erasure = Erasure(store, clock)  # type: ignore[arg-type]  # a member's data, on their request
+        self.retention = Retention(store, clock, retention)  # type: ignore[arg-type]  # deleted text, departed guilds
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
