@@ -92,7 +92,8 @@ class QuorumApp:
         if not bot.is_ready() or bot.is_closed():
             return  # between connections the guild list is not known: a guild the bot is in could look gone
         try:
-            purged = await bot.service.retention.run([guild.id for guild in bot.guilds])
+            assert bot.user is not None
+            purged = await bot.service.retention.run([guild.id for guild in bot.guilds], bot.user.id)
         except Exception:
             log.exception("The retention purge failed; it is tried again in an hour")
             return

@@ -124,7 +124,7 @@ def purge_expired(request: PurgeRequest, conn: sqlite3.Connection) -> Purged:
     """The write operation (run by the writer, inside its transaction)."""
     present, now = json.dumps(sorted(request.present)), cv.to_ms(request.at)
     conn.execute(CLEAR_DEPARTURES, (present,))  # a guild the bot is in is never purged
-    absent = tuple(g for (g,) in conn.execute(NEWLY_ABSENT, (present,)).fetchall())
+    absent = tuple(g for (g,) in conn.execute(NEWLY_ABSENT, (present,)).fetchall()) if request.infer_absent else ()
     conn.executemany(RECORD_DEPARTURE, [(g, now) for g in absent])
     guilds = tuple(g for (g,) in conn.execute(DEPARTED_BEFORE, (cv.to_ms(request.left_before),)).fetchall())
     for guild_id in guilds:

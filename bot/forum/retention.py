@@ -40,8 +40,10 @@ class PurgeRequest:
     deleted_before: datetime  # deleted text older than this goes
     left_before: datetime  # guilds left before this go
     # Every guild the bot is in (one process runs all shards): never purged, whatever their record
-    # says; a stored guild not among them was left while the bot was away, and its period starts.
+    # says; with `infer_absent`, a stored guild not among them was left while the bot was away, and
+    # its period starts.
     present: frozenset[int]
+    infer_absent: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,11 @@ class RetentionStore(Protocol):
     async def clear_departures(self, guild_ids: Iterable[int]) -> int: ...
     async def departures(self) -> dict[int, datetime]: ...
     async def purge_expired(self, request: PurgeRequest) -> Purged: ...
+    async def get_meta(self, key: str) -> str | None: ...
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+
+OWNER_KEY = "retention:application"  # the bot application whose guild list says which guilds were left
 
 
 class Retention:
@@ -78,16 +85,25 @@ class Retention:
         """The bot is in these guilds (joined again, or there at start): their data is kept."""
         return await self.store.clear_departures(guild_ids)
 
-    async def run(self, present: Iterable[int]) -> Purged:
+    async def run(self, present: Iterable[int], application_id: int | None = None) -> Purged:
         """Purge what is past its period. `present`: every guild the bot is in now (an unavailable
         one too), each one's departure record cleared rather than acted on; any other guild the
-        store knows counts as left (now, unless its departure is recorded already)."""
+        store knows counts as left (now, unless its departure is recorded already) — but only when
+        the bot is the application that stored the data (the first one to run this): a database
+        opened by another bot (a new token, a test bot) would otherwise see every guild as left."""
+        infer = True
+        if application_id is not None:
+            owner = await self.store.get_meta(OWNER_KEY)
+            if owner is None:
+                await self.store.set_meta(OWNER_KEY, str(application_id))
+            infer = owner in (None, str(application_id))
         now = self.clock()
         return await self.store.purge_expired(PurgeRequest(
             at=now,
             deleted_before=now - timedelta(days=self.periods.deleted_days),
             left_before=now - timedelta(days=self.periods.guild_days),
             present=frozenset(present),
+            infer_absent=infer,
         ))  # fmt: skip
 
 

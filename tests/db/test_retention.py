@@ -182,6 +182,15 @@ async def test_rejoining_clears_the_departure(store: SqliteStore) -> None:
     assert await store.departures() == {KEPT_GUILD: T0}
 
 
+async def test_another_bot_application_never_takes_missing_guilds_for_departed(store) -> None:
+    await _two_guilds(store)
+    retention = Retention(store, Clock(T0 + DAY), RetentionPeriods(guild_days=30))
+    assert (await retention.run(present=[GUILD, KEPT_GUILD], application_id=1)).absent == ()
+    assert (await retention.run(present=[], application_id=2)).absent == (), "a different bot on this database"
+    assert await store.departures() == {}
+    assert (await retention.run(present=[KEPT_GUILD], application_id=1)).absent == (GUILD,)
+
+
 async def test_a_guild_left_while_the_bot_was_away_counts_from_the_first_run_without_it(store, db_path) -> None:
     await _two_guilds(store)
     clock = Clock(T0 + DAY)
