@@ -1,8 +1,8 @@
 """`quorum import`'s reading of an export ("quorum-export/2", docs/export.md): the document streamed
 (ijson's events: the guild's object and its lists walked an event at a time, each value in them built
-whole, so memory holds one question, never the document), every value checked against
-docs/export.schema.json, and turned into the rows the store keeps, one question (with its posts, votes
-and revisions) at a time.
+whole, so memory holds one question, never the document), every value checked against the format's
+schema (bot/forum/export_schema.json), and turned into the rows the store keeps, one question (with
+its posts, votes and revisions) at a time.
 
 The checks run on every value the file holds, so they are written out by hand: jsonschema takes about
 4 ms for one question of the benchmark's forum, which would be 15 minutes for a million posts. These
@@ -22,16 +22,13 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cache, partial
-from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 import ijson
 
-from .exporting import FORMAT
+from .exporting import FORMAT, export_schema
 from .ids import MAX_SNOWFLAKE
 from .models import Attachment
-
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "export.schema.json"
 
 try:  # yajl's C parser, in ijson's wheels for the common platforms
     _IJSON = ijson.get_backend("yajl2_c")
@@ -327,7 +324,7 @@ def _checked(convert, value: Any, definition: str, where: str):
     except (_Invalid, TypeError, ValueError, KeyError, AttributeError) as exc:
         found = _schema_error(value, definition)
         if found is None:  # what the schema cannot say (a snowflake's range), in the checks' own words
-            found = ("", exc.message if isinstance(exc, _Invalid) else "does not match docs/export.schema.json")
+            found = ("", exc.message if isinstance(exc, _Invalid) else "does not match the export schema")
         place, message = found
         raise ImportRefused(f"{where}{place}: {message}"[:300]) from None
 
@@ -336,8 +333,7 @@ def _checked(convert, value: Any, definition: str, where: str):
 def _validator(definition: str):
     from jsonschema import Draft202012Validator  # only when a file is refused: the checks below run first
 
-    schema = json.loads(SCHEMA_PATH.read_text())
-    return Draft202012Validator({"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"})
+    return Draft202012Validator({"$defs": export_schema()["$defs"], "$ref": f"#/$defs/{definition}"})
 
 
 def _schema_error(value: Any, definition: str) -> tuple[str, str] | None:
@@ -361,7 +357,7 @@ class _Invalid(ValueError):
 
 @cache
 def _required(definition: str) -> frozenset[str]:
-    return frozenset(json.loads(SCHEMA_PATH.read_text())["$defs"][definition]["required"])
+    return frozenset(export_schema()["$defs"][definition]["required"])
 
 
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
@@ -374,7 +370,7 @@ _NAME_KINDS = frozenset({"user", "role", "channel"})
 
 def _object(value: Any, definition: str) -> dict:
     if type(value) is not dict or value.keys() != _required(definition):
-        raise _Invalid(f"not a {definition} object of docs/export.schema.json")
+        raise _Invalid(f"not a {definition} object of the export schema")
     return value
 
 
