@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from bot.forum.importing import (
     AuditRow,
@@ -36,7 +37,6 @@ from bot.forum.importing import (
     WebPrivacyRow,
     read_export,
 )
-from bot.forum.json_stream import JsonStream
 from bot.forum.voting import START_REP
 
 from . import import_queries as iq
@@ -74,7 +74,7 @@ def import_file(conn: sqlite3.Connection, path: str, guild_id: int | None,
     conn.execute("SAVEPOINT import")
     try:
         with open(path, "rb") as file:
-            summary = _Import(conn, JsonStream(file), progress).run(guild_id)
+            summary = _Import(conn, file, progress).run(guild_id)
     except ImportRefused as refused:
         _undo(conn)
         return refused
@@ -95,9 +95,9 @@ def _undo(conn: sqlite3.Connection) -> None:
 
 
 class _Import:
-    def __init__(self, conn: sqlite3.Connection, stream: JsonStream, progress: ImportProgress) -> None:
+    def __init__(self, conn: sqlite3.Connection, file: BinaryIO, progress: ImportProgress) -> None:
         self.conn = conn
-        self.stream = stream
+        self.file = file
         self.progress = progress
         self.summary = ImportSummary()
         self.new_threads: list[Thread] = []
@@ -109,7 +109,7 @@ class _Import:
             NameRow: self._other(iq.UPSERT_NAME), WebPrivacyRow: self._other(iq.UPSERT_WEB_PRIVACY),
             AuditRow: self._audit, GuildBegins: self._guild_begins, GuildEnds: self._guild_ends,
         }  # fmt: skip
-        for row in read_export(self.stream, guild_id):
+        for row in read_export(self.file, guild_id):
             handlers[type(row)](row)
         return self.summary
 
@@ -154,7 +154,7 @@ class _Import:
         self.progress.questions += 1
         self.progress.posts += len(thread.posts)
         if self.progress.questions % 100 == 0:
-            self.progress.bytes_read = self.stream.bytes_read
+            self.progress.bytes_read = self.file.tell()
         stored = self.conn.execute(iq.QUESTION_STATE, (q.id,)).fetchone()
         if stored is None:  # (a question twice in the file fails its second INSERT: refused)
             self.new_threads.append(thread)

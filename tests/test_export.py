@@ -1,5 +1,5 @@
 """`quorum export` version 2: everything the store knows that Discord cannot give back, in a
-document that matches docs/export.schema.json and reads the same twice."""
+document that matches bot/forum/export_schema.json and reads the same twice."""
 
 from __future__ import annotations
 

@@ -324,6 +324,35 @@ def test_the_cli_imports_and_says_what_it_did(tmp_path, exported_file):
     assert recount.returncode == 0 and "agree" in recount.stdout
 
 
+NOT_JSON = {
+    b'{"format": "quorum-export/2", "guild_id": "1"': "premature EOF (in bytes 0 to 45)",
+    b'[{"format": "quorum-export/2", "guild_id": "1", "settings": nul}]': "invalid string in json text near ",
+    b'{"format": "quorum-export/2", "guild_id": "\xff"}': "invalid bytes in UTF8 string near ",
+    b"[] {}": "trailing garbage near ",
+}
+
+
+@pytest.mark.parametrize("text", list(NOT_JSON))
+def test_what_is_not_json_is_refused_in_one_line_that_says_where(text):
+    from bot.forum.importing import read_export
+
+    with pytest.raises(ImportRefused) as refused:
+        list(read_export(io.BytesIO(text)))
+    message = refused.value.message
+    assert message.startswith("not JSON: ") and NOT_JSON[text] in message and "\n" not in message, message
+
+
+def test_any_layout_of_the_document_is_read(exported_file):
+    """The export's one value per line is not relied on: the same document on one line or indented."""
+    from bot.forum.importing import read_export
+
+    def rows(text: str) -> list:
+        return list(read_export(io.BytesIO(text.encode())))
+
+    document = json.loads(exported_file)
+    assert rows(json.dumps(document)) == rows(json.dumps(document, indent=3)) == rows(exported_file)
+
+
 def test_the_progress_display_writes_plain_lines_when_not_on_a_terminal():
     from bot.import_cli import ProgressDisplay
 

@@ -8,7 +8,10 @@ exports of the same store are identical byte for byte.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from .archive import LearntName, StoredSettings, StoredVote, StoredWebChannel, ThreadRecord, WebGuild, WebPrivacy
@@ -16,6 +19,13 @@ from .models import AnswerView, AuditEntry, Post, PostKind, Revision
 from .rules import build_thread_view
 
 FORMAT = "quorum-export/2"
+
+
+@cache
+def export_schema() -> dict[str, Any]:
+    """The format's JSON Schema (draft 2020-12): package data beside this module, so that an installed
+    Quorum has it too (`quorum import` checks files against it)."""
+    return json.loads(resources.files(__package__).joinpath("export_schema.json").read_text(encoding="utf-8"))
 
 
 def question_export(record: ThreadRecord) -> dict[str, Any]:
