@@ -116,7 +116,9 @@ def test_adversarial_input_renders_in_under_50_ms():
         assert best < 0.050, f"{name}: {best * 1000:.1f} ms"
 
 
-def test_a_typical_post_costs_well_under_a_fifth_of_a_millisecond():
+def test_a_typical_post_costs_well_under_half_a_millisecond():
+    # A guard against a blow-up (a quadratic pass, a regex that backtracks), not a benchmark: about
+    # 0.15-0.25 ms here depending on the machine's load; bench.web measures the pages' real cost.
     post = (
         "Hi <@1>, try **this**: run `pip install -e .` then read the *docs* at https://example.com/docs. "
         "If it still fails, paste the error in <#3>.\n\n```py\nimport quorum\nprint(quorum)\n```\n"
@@ -126,7 +128,7 @@ def test_a_typical_post_costs_well_under_a_fifth_of_a_millisecond():
     for batch in range(10):
         texts = [f"{post} {batch}-{i}" for i in range(100)]
         batches.append(_timed(lambda texts=texts: [render(t, NAMES) for t in texts]) / len(texts))
-    assert min(batches) < 0.0002, f"{min(batches) * 1e6:.0f} µs per post"
+    assert min(batches) < 0.0005, f"{min(batches) * 1e6:.0f} µs per post"
 
 
 def _timed(work) -> float:
