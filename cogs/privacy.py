@@ -2,12 +2,15 @@
 
 /privacy web [show:on|off]: how they appear on the public web pages (bot/forum/web_privacy.py).
 /privacy forget: erase their text, names and choices here (bot/forum/erasure.py), after they confirm
-with a button, then take their vote reactions off where the bot can. The buttons carry their member's
+with a button, then take their vote reactions off where the bot can.
+/privacy export: a copy of their posts, questions and votes here, as a JSON file only they see
+(bot/forum/member_export.py). The buttons carry their member's
 id (DynamicItem), so they still work after a restart.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any, Literal
 
@@ -18,6 +21,7 @@ from discord.ext import commands
 from bot.client import QuorumBot
 from bot.forum.erasure import OwedReaction, describe_erased, describe_plan
 from bot.forum.errors import NotAllowed
+from bot.forum.member_export import too_large
 from bot.forum.service import ForumService
 from bot.forum.web_privacy import describe_choice
 from bot.tree import report_error
@@ -92,7 +96,7 @@ def confirm_view(guild_id: int, owner: int) -> discord.ui.View:
 
 class Privacy(commands.Cog):
     privacy = app_commands.Group(
-        name="privacy", description="Your data on this server: how you appear on the web, or forget it all",
+        name="privacy", description="Your data on this server: how you appear on the web, a copy of it, or forget it",
         guild_only=True,
     )  # fmt: skip
 
@@ -132,6 +136,23 @@ class Privacy(commands.Cog):
         await interaction.response.send_message(
             describe_plan(plan), view=confirm_view(interaction.guild_id, interaction.user.id), ephemeral=True,
             allowed_mentions=NO_PINGS,
+        )  # fmt: skip
+
+    @privacy.command(name="export", description="A copy of your posts, questions and votes on this server, as a file")
+    async def export(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        exported = await self.service.member_export.export(interaction.guild_id, interaction.user.id)
+        # The interaction carries the upload limit Discord applies to this bot here.
+        limit = interaction.filesize_limit
+        if len(exported.content) > limit:
+            await interaction.followup.send(
+                too_large(len(exported.content), limit), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        await interaction.followup.send(
+            "Your data on this server:", file=discord.File(io.BytesIO(exported.content), exported.filename),
+            ephemeral=True, allowed_mentions=NO_PINGS,
         )  # fmt: skip
 
 

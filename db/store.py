@@ -30,6 +30,7 @@ from .connection import check_writable, open_reader, open_writer, run_on_connect
 from .erasure import ErasureStore
 from .export_reader import ExportSnapshot
 from .import_writes import ImportProgress, ImportSummary, import_file
+from .member_export import MemberExportStore
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
@@ -59,7 +60,7 @@ PROBE_KEY = "store:write_probe"
 
 
 class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore,
-                  RetentionStore):
+                  RetentionStore, MemberExportStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(

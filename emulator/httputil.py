@@ -108,7 +108,9 @@ async def body(request: web.Request) -> dict:
 
 
 def parse_multipart(content_type: str, raw: bytes) -> dict:
-    """payload_json plus attachment stubs from a multipart body (discord.py's file uploads).
+    """payload_json plus attachment stubs from a multipart body (discord.py's file uploads): Discord's
+    form of `payload_json` and `files[n]` parts. Each stub keeps the file's bytes for the tests to read
+    (never put into a message).
 
     Parsed from the already-read bytes because the middleware has consumed the stream."""
     import email.parser
@@ -125,6 +127,6 @@ def parse_multipart(content_type: str, raw: bytes) -> dict:
             data = json.loads(content.decode())
         else:
             files.append({"filename": part.get_filename() or "file", "size": len(content),
-                          "content_type": part.get_content_type()})
+                          "content_type": part.get_content_type(), "content": content})
     data["_files"] = files
     return data

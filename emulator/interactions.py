@@ -34,6 +34,8 @@ class InteractionRecord:
     responses: list[dict] = field(default_factory=list)
     followups: list[dict] = field(default_factory=list)
     original_message: dict | None = None
+    # The files the bot attached to its messages here, by (message id, filename), as Discord got them.
+    uploads: dict[tuple[str, str], bytes] = field(default_factory=dict)
     _first: asyncio.Future | None = None
 
     def __post_init__(self) -> None:

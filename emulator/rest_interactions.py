@@ -59,6 +59,10 @@ def routes(emu):
         return await ops.send_message(emu, w.bot_user_id, rec.channel_id, check=False, mtype=mtype, extra=extra,
                                       **kw)
 
+    def keep_uploads(rec, msg: dict, data: dict) -> None:
+        for f in data.get("_files", []):
+            rec.uploads[(msg["id"], f["filename"])] = f["content"]
+
     async def callback(request):
         iid, token = request.match_info["interaction_id"], request.match_info["interaction_token"]
         rec = record_of(token, iid)
@@ -79,6 +83,7 @@ def routes(emu):
             msg = await make_message(rec, inner if ctype == 4 else {"flags": inner.get("flags", 0)}, flags=flags,
                                      original=True)
             rec.original_message = msg
+            keep_uploads(rec, msg, inner)
             resource["message"] = copy.deepcopy(msg)
             info.update(response_message_id=msg["id"], response_message_loading=ctype == 5,
                         response_message_ephemeral=bool(msg["flags"] & EPHEMERAL))
@@ -87,6 +92,7 @@ def routes(emu):
             if target is None:
                 raise DiscordError(400, 50035, "Invalid Form Body")
             msg = await edit_any(rec, target, inner)
+            keep_uploads(rec, msg, inner)
             resource["message"] = msg
             info["response_message_id"] = msg["id"]
         elif ctype not in (1, 6, 8, 9, 10, 12):
@@ -149,6 +155,7 @@ def routes(emu):
         data = await body(request)
         msg = await make_message(rec, data, original=False)
         rec.followups.append(msg)
+        keep_uploads(rec, msg, data)
         if request.query.get("wait") in ("true", "1", "True"):
             return ok(copy.deepcopy(msg))
         return web.Response(status=204)
@@ -162,6 +169,7 @@ def routes(emu):
         target = owned(rec, request.match_info["message_id"])
         data = await body(request)
         msg = await edit_any(rec, target, data)
+        keep_uploads(rec, msg, data)
         if target is rec.original_message:
             rec.original_message = msg
         else:

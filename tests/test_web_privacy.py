@@ -44,7 +44,7 @@ async def test_privacy_has_help_text(emulator, quorum):
     command = next(c for c in emulator.world.commands.values() if c["name"] == "privacy")
     assert command["description"]
     subcommands = {sub["name"]: sub for sub in command["options"]}
-    assert set(subcommands) == {"web", "forget"} and all(sub["description"] for sub in subcommands.values())
+    assert set(subcommands) == {"web", "forget", "export"} and all(sub["description"] for sub in subcommands.values())
     assert not subcommands["forget"].get("options")
     (option,) = subcommands["web"]["options"]
     assert option["name"] == "show" and option["description"] and not option.get("required", False)

@@ -15,6 +15,7 @@ from .asking import MAX_TITLE, Draft, check_draft, check_tags
 from .erasure import Erasure
 from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
+from .member_export import MemberExport
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .moderation_service import ModerationService
 from .names import NameBook
@@ -64,6 +65,7 @@ class ForumService:
         self.names = NameBook(store, clock)  # type: ignore[arg-type]
         self.web_privacy = WebPrivacy(store, clock)  # type: ignore[arg-type]
         self.erasure = Erasure(store, clock)  # type: ignore[arg-type]  # a member's data, on their request
+        self.member_export = MemberExport(store, clock)  # type: ignore[arg-type]  # and a copy of it, for them
         self.retention = Retention(store, clock, retention)  # type: ignore[arg-type]  # deleted text, departed guilds
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
