@@ -14,7 +14,6 @@ import io
 import json
 import os
 import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +23,11 @@ from bot.config import Settings
 from bot.forum import exporting as ex
 from bot.forum.archive import StoredMember
 from bot.forum.models import PostKind
+from bot.progress import with_progress
 from db.export_reader import ExportSnapshot
 from db.store import SqliteStore, open_store
 
 SHOW_AFTER = 1.0  # seconds before a progress display appears: a small forum exports at once
-TTY_EVERY = 0.2
-PLAIN_EVERY = 5.0
 
 
 @dataclass
@@ -137,43 +135,19 @@ async def export_forum(store: SqliteStore, guild_id: int | None = None) -> list[
     return [document] if guild_id is not None else document
 
 
-class ProgressDisplay:
-    """One line rewritten in place on a terminal, a plain line every few seconds otherwise."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.shown = False
-
-    def show(self, progress: ExportProgress, elapsed: float) -> None:
-        percent = 100 * progress.posts // progress.total if progress.total else 100
-        line = f"export: {progress.posts:,} / {progress.total:,} posts ({percent}%, {elapsed:.0f} s)"
-        self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
-        self.stream.flush()
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown and self.tty:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+def progress_line(progress: ExportProgress, elapsed: float) -> str:
+    percent = 100 * progress.posts // progress.total if progress.total else 100
+    return f"export: {progress.posts:,} / {progress.total:,} posts ({percent}%, {elapsed:.0f} s)"
 
 
 async def run_export(settings: Settings, out: TextIO, guild_id: int | None,
                      stream: TextIO | None = None) -> ExportProgress:  # fmt: skip
-    display = ProgressDisplay(stream or sys.stderr)
     progress = ExportProgress()
     store = await open_store(settings.database_path, readers=1, follow_search_index=False)
     try:
-        task = asyncio.create_task(write_export(store, out, guild_id, progress))
-        started = time.monotonic()
-        every = TTY_EVERY if display.tty else PLAIN_EVERY
-        # Quiet while it is quick; then a line at each interval until it is done.
-        done, _ = await asyncio.wait({task}, timeout=SHOW_AFTER)
-        while not done:
-            display.show(progress, time.monotonic() - started)
-            done, _ = await asyncio.wait({task}, timeout=every)
-        display.done()
-        return task.result()
+        return await with_progress(write_export(store, out, guild_id, progress),
+                                   lambda elapsed: progress_line(progress, elapsed), stream or sys.stderr,
+                                   show_after=SHOW_AFTER)  # fmt: skip
     finally:
         await store.close()
 

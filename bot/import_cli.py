@@ -11,61 +11,34 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
 from bot.forum.importing import ImportRefused
+from bot.progress import with_progress
 from db.import_writes import ImportProgress, ImportSummary
 from db.store import open_store
 
 SHOW_AFTER = 1.0  # seconds before a progress display appears: a small file imports at once
-TTY_EVERY = 0.2
-PLAIN_EVERY = 5.0
 
 
-class ProgressDisplay:
-    """One line rewritten in place on a terminal, a plain line every few seconds otherwise."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.shown = False
-
-    def show(self, progress: ImportProgress, elapsed: float) -> None:
-        read, total = progress.bytes_read, progress.total_bytes
-        percent = 100 * read // total if total else 100
-        line = (f"import: {read / 1e6:,.0f} / {total / 1e6:,.0f} MB ({percent}%, {elapsed:.0f} s), "
-                f"{progress.questions:,} questions, {progress.posts:,} posts")  # fmt: skip
-        if progress.phase != "reading":
-            line += f", {progress.phase}…"
-        self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
-        self.stream.flush()
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown and self.tty:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+def progress_line(progress: ImportProgress, elapsed: float) -> str:
+    read, total = progress.bytes_read, progress.total_bytes
+    percent = 100 * read // total if total else 100
+    line = (f"import: {read / 1e6:,.0f} / {total / 1e6:,.0f} MB ({percent}%, {elapsed:.0f} s), "
+            f"{progress.questions:,} questions, {progress.posts:,} posts")  # fmt: skip
+    return line if progress.phase == "reading" else f"{line}, {progress.phase}…"
 
 
 async def run_import(settings: Settings, source: Path, guild_id: int | None, size: int,
                      stream: TextIO | None = None) -> ImportSummary | ImportRefused:  # fmt: skip
-    display = ProgressDisplay(stream or sys.stderr)
     progress = ImportProgress(total_bytes=size)
     store = await open_store(settings.database_path, readers=1, follow_search_index=False)
     try:
-        task = asyncio.ensure_future(store.import_file(source, guild_id, progress))
-        started = time.monotonic()
-        every = TTY_EVERY if display.tty else PLAIN_EVERY
-        # Quiet while it is quick; then a line at each interval until it is done.
-        done, _ = await asyncio.wait({task}, timeout=SHOW_AFTER)
-        while not done:
-            display.show(progress, time.monotonic() - started)
-            done, _ = await asyncio.wait({task}, timeout=every)
-        display.done()
-        return task.result()
+        return await with_progress(store.import_file(source, guild_id, progress),
+                                   lambda elapsed: progress_line(progress, elapsed), stream or sys.stderr,
+                                   show_after=SHOW_AFTER)  # fmt: skip
     finally:
         await store.close()
 

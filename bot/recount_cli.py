@@ -13,57 +13,31 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from typing import TextIO
 
 from bot.config import Settings
+from bot.progress import with_progress
 from db.store import open_store
 from db.votes import Recount, RecountProgress
 
 SHOW_AFTER = 1.0  # seconds before a progress display appears: a small forum recounts at once
-TTY_EVERY = 0.2
-PLAIN_EVERY = 5.0
 LISTED = 20  # differences listed one by one; the rest are counted
 
 
-class ProgressDisplay:
-    """One line rewritten in place on a terminal, a plain line every few seconds otherwise."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.shown = False
-
-    def show(self, progress: RecountProgress, elapsed: float) -> None:
-        what = {"votes": "votes read", "reputation": "votes and acceptances replayed"}.get(
-            progress.phase, "counters compared"
-        )
-        line = f"recount: {progress.phase}… {progress.rows:,} {what} ({elapsed:.0f} s)"
-        self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
-        self.stream.flush()
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown and self.tty:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+def progress_line(progress: RecountProgress, elapsed: float) -> str:
+    what = {"votes": "votes read", "reputation": "votes and acceptances replayed"}.get(
+        progress.phase, "counters compared"
+    )
+    return f"recount: {progress.phase}… {progress.rows:,} {what} ({elapsed:.0f} s)"
 
 
 async def run_recount(settings: Settings, *, fix: bool, stream: TextIO | None = None) -> Recount:
-    display = ProgressDisplay(stream or sys.stderr)
     progress = RecountProgress()
     store = await open_store(settings.database_path, readers=1, follow_search_index=False)
     try:
-        task = asyncio.create_task(store.recount(fix=fix, progress=progress))
-        started = time.monotonic()
-        every = TTY_EVERY if display.tty else PLAIN_EVERY
-        # Quiet while it is quick; then a line at each interval until it is done.
-        done, _ = await asyncio.wait({task}, timeout=SHOW_AFTER)
-        while not done:
-            display.show(progress, time.monotonic() - started)
-            done, _ = await asyncio.wait({task}, timeout=every)
-        display.done()
-        return task.result()
+        return await with_progress(store.recount(fix=fix, progress=progress),
+                                   lambda elapsed: progress_line(progress, elapsed), stream or sys.stderr,
+                                   show_after=SHOW_AFTER)  # fmt: skip
     finally:
         await store.close()
 

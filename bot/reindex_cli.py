@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.config import Settings
+from bot.progress import with_progress
 from db import search_indexer
 from db.store import open_store
 
 SHOW_AFTER = 1.0  # seconds before a progress display appears: a small forum is indexed at once
-TTY_EVERY = 0.2
-PLAIN_EVERY = 5.0
 
 
 class ReindexProgress:
@@ -48,49 +47,26 @@ class Reindexed:
         return f"search index rebuilt: {self.posts:,} post{'' if self.posts == 1 else 's'} in {self.seconds:.1f} s"
 
 
-class ProgressDisplay:
-    """One line rewritten in place on a terminal, a plain line every few seconds otherwise."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.shown = False
-
-    def show(self, progress: ReindexProgress, elapsed: float) -> None:
-        counts = progress.counts
-        if counts is None:  # counting the posts, or waiting for a build the bot's indexer had begun
-            line = f"reindex: starting… ({elapsed:.0f} s)"
-        else:
-            done, total = counts
-            percent = 100 * done // total if total else 100
-            line = f"reindex: {done:,} / {total:,} posts ({percent}%, {elapsed:.0f} s)"
-        self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
-        self.stream.flush()
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown and self.tty:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+def progress_line(progress: ReindexProgress, elapsed: float) -> str:
+    counts = progress.counts
+    if counts is None:  # counting the posts, or waiting for a build the bot's indexer had begun
+        return f"reindex: starting… ({elapsed:.0f} s)"
+    done, total = counts
+    percent = 100 * done // total if total else 100
+    return f"reindex: {done:,} / {total:,} posts ({percent}%, {elapsed:.0f} s)"
 
 
 async def run_reindex(settings: Settings, *, stream: TextIO | None = None) -> Reindexed:
-    display = ProgressDisplay(stream or sys.stderr)
     progress = ReindexProgress()
     # Bots follow the index; this command only builds it.
     store = await open_store(settings.database_path, readers=1, follow_search_index=False)
     try:
         started = time.monotonic()
         with _quiet_build_log():
-            task = asyncio.create_task(store.rebuild_search_index(progress.report))
-            every = TTY_EVERY if display.tty else PLAIN_EVERY
-            # Quiet while it is quick; then a line at each interval until it is done.
-            done, _ = await asyncio.wait({task}, timeout=SHOW_AFTER)
-            while not done:
-                display.show(progress, time.monotonic() - started)
-                done, _ = await asyncio.wait({task}, timeout=every)
-            display.done()
-        return Reindexed(task.result(), time.monotonic() - started)
+            posts = await with_progress(store.rebuild_search_index(progress.report),
+                                        lambda elapsed: progress_line(progress, elapsed), stream or sys.stderr,
+                                        show_after=SHOW_AFTER)  # fmt: skip
+        return Reindexed(posts, time.monotonic() - started)
     finally:
         await store.close()
 

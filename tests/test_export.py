@@ -206,10 +206,12 @@ async def test_an_empty_store_exports_an_empty_list(store):
 
 
 def test_the_progress_display_writes_plain_lines_when_not_on_a_terminal():
-    from bot.export import ExportProgress, ProgressDisplay
+    from bot.export import ExportProgress, progress_line
+    from bot.progress import ProgressDisplay
 
     stream = io.StringIO()
-    display = ProgressDisplay(stream)
-    display.show(ExportProgress(posts=40_000, total=100_000), 3.2)
+    progress = ExportProgress(posts=40_000, total=100_000)
+    display = ProgressDisplay(stream, lambda elapsed: progress_line(progress, elapsed))
+    display.show(3.2)
     display.done()
     assert stream.getvalue() == "export: 40,000 / 100,000 posts (40%, 3 s)\n"

@@ -354,12 +354,13 @@ def test_any_layout_of_the_document_is_read(exported_file):
 
 
 def test_the_progress_display_writes_plain_lines_when_not_on_a_terminal():
-    from bot.import_cli import ProgressDisplay
+    from bot.import_cli import progress_line
+    from bot.progress import ProgressDisplay
 
     stream = io.StringIO()
     progress = ImportProgress(total_bytes=100_000_000)
     progress.bytes_read, progress.questions, progress.posts = 40_000_000, 8_000, 40_000
-    ProgressDisplay(stream).show(progress, 3.2)
+    ProgressDisplay(stream, lambda elapsed: progress_line(progress, elapsed)).show(3.2)
     assert stream.getvalue() == "import: 40 / 100 MB (40%, 3 s), 8,000 questions, 40,000 posts\n"
 
 

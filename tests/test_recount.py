@@ -11,7 +11,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from bot.forum.models import Post, PostKind, Question
-from bot.recount_cli import ProgressDisplay, report
+from bot.progress import ProgressDisplay
+from bot.recount_cli import progress_line, report
 from db.store import open_store
 from db.votes import Recount, RecountProgress
 from tests.harness import eventually
@@ -196,7 +197,7 @@ def test_progress_display_plain_and_terminal():
     plain = io.StringIO()
     progress = RecountProgress()
     progress.rows = 120_000
-    ProgressDisplay(plain).show(progress, 3.2)
+    ProgressDisplay(plain, lambda elapsed: progress_line(progress, elapsed)).show(3.2)
     assert plain.getvalue() == "recount: votes… 120,000 votes read (3 s)\n"
 
     class Terminal(io.StringIO):
@@ -204,7 +205,7 @@ def test_progress_display_plain_and_terminal():
             return True
 
     tty = Terminal()
-    display = ProgressDisplay(tty)
-    display.show(progress, 1.0)
+    display = ProgressDisplay(tty, lambda elapsed: progress_line(progress, elapsed))
+    display.show(1.0)
     display.done()
     assert tty.getvalue().startswith("\rrecount: votes…") and tty.getvalue().endswith("\r\x1b[K")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from bot import reindex_cli
 from bot.config import Settings
-from bot.reindex_cli import ProgressDisplay, ReindexProgress, run_reindex
+from bot.progress import ProgressDisplay
+from bot.reindex_cli import ReindexProgress, progress_line, run_reindex
 from db.store import SqliteStore, open_store
 from tests.test_cli import quorum as run_quorum
 from tests.test_search_index import add_thread, caught_up, found_ids, index_finds
@@ -107,14 +108,14 @@ async def test_the_progress_line_is_rewritten_in_place_by_the_event_loop(tmp_pat
 def test_progress_display_plain_and_terminal():
     progress = ReindexProgress()
     plain = io.StringIO()
-    ProgressDisplay(plain).show(progress, 1.4)
+    ProgressDisplay(plain, lambda elapsed: progress_line(progress, elapsed)).show(1.4)
     progress.report(120_000, 480_000)
-    ProgressDisplay(plain).show(progress, 3.2)
+    ProgressDisplay(plain, lambda elapsed: progress_line(progress, elapsed)).show(3.2)
     assert plain.getvalue() == "reindex: starting… (1 s)\nreindex: 120,000 / 480,000 posts (25%, 3 s)\n"
 
     tty = Terminal()
-    display = ProgressDisplay(tty)
-    display.show(progress, 3.2)
+    display = ProgressDisplay(tty, lambda elapsed: progress_line(progress, elapsed))
+    display.show(3.2)
     display.done()
     assert tty.getvalue() == "\rreindex: 120,000 / 480,000 posts (25%, 3 s)\x1b[K\r\x1b[K"
 
