@@ -41,9 +41,14 @@ from bot.forum.voting import START_REP
 
 from . import import_queries as iq
 from .convert import attachments_json
+from .import_bulk import trigger_texts, without_insert_triggers, write_derived
 from .reputation import fix_reputations, recount_reputations
 
-BUFFERED_QUESTIONS = 500
+BUFFERED_QUESTIONS = 1000  # new questions written together (db/import_bulk.py): ~5,000 posts
+# The writer's page cache while an import runs, a ceiling like the readers' (db/connection.py): the
+# votes' and FTS index's pages are written again and again; then SQLite's default again.
+IMPORT_CACHE = "PRAGMA cache_size = -262144"
+DEFAULT_CACHE = "PRAGMA cache_size = -2000"
 
 
 class ImportProgress:
@@ -72,6 +77,7 @@ class ImportSummary:
 def import_file(conn: sqlite3.Connection, path: str, guild_id: int | None,
                 progress: ImportProgress) -> ImportSummary | ImportRefused:  # fmt: skip
     conn.execute("SAVEPOINT import")
+    conn.execute(IMPORT_CACHE)
     try:
         with open(path, "rb") as file:
             summary = _Import(conn, file, progress).run(guild_id)
@@ -85,6 +91,8 @@ def import_file(conn: sqlite3.Connection, path: str, guild_id: int | None,
     except BaseException:
         _undo(conn)
         raise
+    finally:
+        conn.execute(DEFAULT_CACHE)
     conn.execute("RELEASE import")
     return summary
 
@@ -101,6 +109,7 @@ class _Import:
         self.progress = progress
         self.summary = ImportSummary()
         self.new_threads: list[Thread] = []
+        self.trigger_texts: list[str] | None = None
 
     def run(self, guild_id: int | None) -> ImportSummary:
         handlers = {
@@ -182,8 +191,12 @@ class _Import:
             votes += thread.votes
             revisions += thread.revisions
         conn = self.conn
-        conn.executemany(iq.INSERT_QUESTION, questions)
-        conn.executemany(iq.INSERT_POST, posts)
+        if self.trigger_texts is None:
+            self.trigger_texts = trigger_texts(conn)
+        with without_insert_triggers(conn, self.trigger_texts):
+            conn.executemany(iq.INSERT_QUESTION, questions)
+            conn.executemany(iq.INSERT_POST, posts)
+            write_derived(conn, [q[0] for q in questions])
         conn.executemany(iq.INSERT_VOTE, votes)
         conn.executemany(iq.INSERT_REVISION, revisions)
         self.summary.questions_added += len(questions)
