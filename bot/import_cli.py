@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
-from bot.forum.importing import ImportRefused
+from bot.forum.import_rows import ImportRefused
 from bot.progress import with_progress
 from db.import_writes import ImportProgress, ImportSummary
 from db.store import open_store

@@ -1,18 +1,19 @@
 """`quorum import`: an export file loaded into the store in one transaction of the store's writer.
 
 `import_file` runs in the write process (Writer.run_long): it reads the file itself as a stream
-(bot/forum/importing.py), so the document never travels between processes and memory holds a few
-hundred questions at a time. All of it happens under one savepoint: a file refused halfway (bad JSON,
+(bot/forum/importing.py), so the document never travels between processes and memory holds a
+thousand questions at a time. All of it happens under one savepoint: a file refused halfway (bad JSON,
 a value the schema refuses, an id that is not a snowflake, a post the store keeps under another
 question) is rolled back whole and the refusal is returned as the result, so the writer's batch still
-commits nothing of it.
+commits nothing of it. A file not laid out as `quorum export` writes it is read a second time, as any
+JSON, what the first reading wrote rolled back to the savepoint.
 
 A question the store does not have yet (every question, importing into an empty store) is buffered
-and written with its posts, votes and revisions by executemany, a few hundred questions at a time;
-its posts' scores are the sums of the file's votes. A question the store has is merged row by row,
-the newer side winning (db/import_queries.py). When a guild is done, question scores follow their
-starters and the guild's reputations are replayed from its votes and acceptances, as `quorum recount`
-would count them.
+and written with its posts, votes and revisions by executemany, a thousand questions at a time, with
+the insert triggers set aside (db/import_bulk.py); its posts' scores are the sums of the file's votes.
+A question the store has is merged row by row, the newer side winning (db/import_queries.py). When a
+guild is done, question scores follow their starters and the guild's reputations are replayed from
+its votes and acceptances, as `quorum recount` would count them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from bot.forum.importing import (
+from bot.forum.import_rows import (
     AuditRow,
     GuildBegins,
     GuildEnds,
@@ -35,8 +36,8 @@ from bot.forum.importing import (
     WebChannelRow,
     WebGuildRow,
     WebPrivacyRow,
-    read_export,
 )
+from bot.forum.importing import NotFramed, read_export
 from bot.forum.voting import START_REP
 
 from . import import_queries as iq
@@ -80,7 +81,15 @@ def import_file(conn: sqlite3.Connection, path: str, guild_id: int | None,
     conn.execute(IMPORT_CACHE)
     try:
         with open(path, "rb") as file:
-            summary = _Import(conn, file, progress).run(guild_id)
+            try:
+                summary = _Import(conn, file, progress).run(guild_id, framed=True)
+            except NotFramed:
+                # Not laid out as `quorum export` writes it: what was written of it undone, the file is
+                # read again as any JSON.
+                conn.execute("ROLLBACK TO import")
+                file.seek(0)
+                progress.__init__(progress.total_bytes)
+                summary = _Import(conn, file, progress).run(guild_id, framed=False)
     except ImportRefused as refused:
         _undo(conn)
         return refused
@@ -111,14 +120,14 @@ class _Import:
         self.new_threads: list[Thread] = []
         self.trigger_texts: list[str] | None = None
 
-    def run(self, guild_id: int | None) -> ImportSummary:
+    def run(self, guild_id: int | None, *, framed: bool) -> ImportSummary:
         handlers = {
             Thread: self._thread, SettingsRow: self._settings, WebGuildRow: self._other(iq.UPSERT_WEB_GUILD),
             WebChannelRow: self._other(iq.UPSERT_WEB_CHANNEL), MemberRow: self._member,
             NameRow: self._other(iq.UPSERT_NAME), WebPrivacyRow: self._other(iq.UPSERT_WEB_PRIVACY),
             AuditRow: self._audit, GuildBegins: self._guild_begins, GuildEnds: self._guild_ends,
         }  # fmt: skip
-        for row in read_export(self.file, guild_id):
+        for row in read_export(self.file, guild_id, framed=framed):
             handlers[type(row)](row)
         return self.summary
 

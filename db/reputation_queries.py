@@ -55,7 +55,14 @@ ORDER BY 1, q.id
 ORDERED_VOTES = _ORDERED_VOTES.format("")
 ORDERED_ACCEPTANCES = _ORDERED_ACCEPTANCES.format("")
 # The same, for one guild (?1): what `quorum import` recounts after loading a guild.
-GUILD_ORDERED_VOTES = _ORDERED_VOTES.format("AND v.guild_id = ?1")
+# Reached through the guild's questions and their posts: through votes_by_voter it took 4.7 times as
+# long (two random reads per vote, at 100k posts).
+GUILD_ORDERED_VOTES = """
+SELECT v.at, 0, v.post_id, v.voter_id, p.kind, v.value, p.author_id, p.guild_id
+FROM questions q CROSS JOIN posts p ON p.question_id = q.id CROSS JOIN votes v ON v.post_id = p.id
+WHERE q.guild_id = ?1 AND v.value != 0 AND p.kind != 'reply' AND p.deleted_at IS NULL AND q.deleted_at IS NULL
+ORDER BY v.at, v.post_id, v.voter_id
+"""
 GUILD_ORDERED_ACCEPTANCES = _ORDERED_ACCEPTANCES.format("AND q.guild_id = ?1")
 # Repairs a member's reputation (and makes rep_at cover everything the recount replayed).
 FIX_REPUTATION = """

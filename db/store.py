@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.forum.importing import ImportRefused
+from bot.forum.import_rows import ImportRefused
 from bot.forum.models import AuditEntry, GuildSettings, Post, PostKind, Question, QuestionStatus, Revision
 from bot.forum.voting import VoteOutcome, VoteVia, day_start
 

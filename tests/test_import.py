@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.export import write_export
-from bot.forum.importing import ImportRefused
+from bot.forum.import_rows import ImportRefused
 from bot.forum.models import AuditEntry, GuildSettings, PostKind, Question
 from bot.forum.voting import VoteVia
 from db.import_writes import ImportProgress, ImportSummary
@@ -386,7 +386,7 @@ REPLACEMENTS = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_the_checks_refuse_exactly_what_the_schema_refuses(exported_question, data):
-    from bot.forum import importing
+    from bot.forum import import_checks
 
     question = json.loads(json.dumps(exported_question))
     path = data.draw(st.sampled_from(list(_paths(question))[1:]))
@@ -397,9 +397,9 @@ def test_the_checks_refuse_exactly_what_the_schema_refuses(exported_question, da
         del parent[path[-1]]
     else:
         parent[path[-1]] = data.draw(REPLACEMENTS)
-    schema_says_ok = importing._schema_error(question, "question") is None
+    schema_says_ok = import_checks.schema_error(question, "question") is None
     try:
-        importing.thread(question, G)
+        import_checks.thread(question, G)
     except (ImportRefused, ValueError, TypeError, KeyError) as exc:
         assert not schema_says_ok or "snowflake" in str(exc), (path, exc)
     else:
