@@ -24,6 +24,7 @@ COGS = (
     "cogs.setup",
     "cogs.questions",
     "cogs.asking",
+    "cogs.editing",  # /edit of an /ask question by its asker
     "cogs.reading",
     "cogs.profile",
     "cogs.search",

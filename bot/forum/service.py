@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from . import rules
 from .accept_service import AcceptService
 from .asking import MAX_TITLE, Draft, check_draft, check_tags
+from .editing import QuestionEdit
 from .erasure import Erasure
 from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
@@ -54,6 +55,9 @@ class ForumService:
         self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # Message ids whose delete arrived lately (insertion-ordered, oldest dropped first).
         self._recently_deleted: dict[int, None] = {}
+        # Renames /edit is making (thread -> (title, editor)): Discord's THREAD_UPDATE may arrive
+        # before /edit records it, and does not say who renamed; this does.
+        self._renaming: dict[int, tuple[str, int]] = {}
         self.votes = VoteService(store, self.settings, clock, self._in_order)
         self.profiles = Profiles(store)
         self.acceptance = AcceptService(store, clock, self._in_order)
@@ -266,8 +270,28 @@ class ForumService:
     async def thread_renamed_at(self, thread_id: int, name: str, observed_at: datetime) -> bool:
         """A rename seen at `observed_at`: catch-up passes the time it listed the thread, so a live
         rename after that (stamped later) is never overwritten by its older view."""
+        title, editor = self._renaming.get(thread_id, (None, None))
         async with self._in_order(thread_id):
-            return await self.store.rename_question(thread_id, name[:MAX_TITLE], None, observed_at)
+            editor = editor if title == name[:MAX_TITLE] else None
+            return await self.store.rename_question(thread_id, name[:MAX_TITLE], editor, observed_at)
+
+    # ----- /edit of an /ask question ------------------------------------------------------------
+    def renaming(self, thread_id: int, title: str, editor_id: int | None) -> None:
+        """/edit is about to rename the thread (editor None: it is done, or failed)."""
+        if editor_id is None:
+            self._renaming.pop(thread_id, None)
+        else:
+            self._renaming[thread_id] = (title, editor_id)
+
+    async def question_edited(self, edit: QuestionEdit) -> bool:
+        """Record an /edit Discord accepted: title, body and tags as revisions by the asker, as any
+        edit or rename is (the gateway's events for the same change find nothing new)."""
+        async with self._in_order(edit.thread_id):
+            store, editor = self.store, edit.editor_id
+            changed = await store.rename_question(edit.thread_id, edit.title, editor, edit.at)
+            if edit.starter_id is not None:
+                changed = await store.edit_post(edit.starter_id, edit.body, editor, edit.body_at) or changed
+            return await store.set_question_tags(edit.thread_id, edit.tags, edit.at) or changed
 
     async def reconcile_votes(
         self, guild_id: int, post_id: int, changes: list[VoteChange], at: datetime, *,
