@@ -25,6 +25,7 @@ COGS = (
     "cogs.questions",
     "cogs.asking",
     "cogs.editing",  # /edit of an /ask question by its asker
+    "cogs.help",  # /help reads the command tree when used, so every cog's commands are in it
     "cogs.reading",
     "cogs.profile",
     "cogs.search",
