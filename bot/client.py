@@ -29,6 +29,7 @@ COGS = (
     "cogs.reading",
     "cogs.profile",
     "cogs.search",
+    "cogs.solved_similar",  # solved similar questions offered once in a member's own forum post
     "cogs.voting",
     "cogs.accepting",
     "cogs.moderation",

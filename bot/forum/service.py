@@ -4,6 +4,7 @@ talks to the store through the ForumStore interface."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,12 +26,14 @@ from .profiles import Profiles
 from .publishing import Publishing
 from .repair import Repair, probe_with
 from .retention import DEFAULT_PERIODS, Retention, RetentionPeriods
+from .similar_offer import SimilarOffers
 from .summary import Place
 from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
 from .voting import VoteResult
 from .web_privacy import WebPrivacy
 
+log = logging.getLogger(__name__)
 RECENT_DELETES_KEPT = 10_000
 MAX_DAILY_VOTES = 1000
 
@@ -71,6 +74,8 @@ class ForumService:
         self.erasure = Erasure(store, clock)  # type: ignore[arg-type]  # a member's data, on their request
         self.member_export = MemberExport(store, clock)  # type: ignore[arg-type]  # and a copy of it, for them
         self.retention = Retention(store, clock, retention)  # type: ignore[arg-type]  # deleted text, departed guilds
+        self.similar_offers = SimilarOffers(store, clock)  # type: ignore[arg-type]  # in members' own posts
+        self._new_question_observers: list[Callable[[int], None]] = []
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
@@ -196,7 +201,21 @@ class ForumService:
         async with self._in_order(thread.id):
             return await self._add_post(message, thread)
 
+    def observe_new_questions(self, callback: Callable[[int], None]) -> Callable[[], None]:
+        """Call `callback(thread_id)` once a member's own post (not /ask's) is first stored with its
+        starter, whether live or by catch-up; returns the undo."""
+        self._new_question_observers.append(callback)
+        return lambda: self._new_question_observers.remove(callback)
+
+    def _question_stored(self, thread_id: int) -> None:
+        for callback in tuple(self._new_question_observers):
+            try:
+                callback(thread_id)
+            except Exception:  # the question is stored; an observer's bug must not undo that
+                log.exception("A new-question observer failed for thread %s", thread_id)
+
     async def _add_post(self, message: MessageInfo, thread: ThreadInfo) -> bool:
+        native = thread.owner_id is not None  # /ask's threads are the bot's: their asker is in the starter
         if thread.private:
             await self._forget_private(thread.id)
             return False
@@ -227,7 +246,10 @@ class ForumService:
             reply_to_id=message.reply_to_id if kind is PostKind.REPLY else None,
             attachments=message.attachments,
         )
-        return await self.store.add_post(post)
+        added = await self.store.add_post(post)
+        if added and native and kind is PostKind.QUESTION:
+            self._question_stored(question.id)
+        return added
 
     async def message_edited(self, message: MessageInfo, thread: ThreadInfo | None, edited_at: datetime) -> bool:
         """A new text is a revision by its author (only authors can edit a message on Discord)."""
