@@ -67,13 +67,16 @@ class Editing(commands.Cog):
                            solved=question.accepted_answer_id is not None)  # fmt: skip
         # Fetching the starter and editing twice are round trips: Discord's 3 s deadline must not bite.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        starter = await self._starter(thread, question)
         at = self.service.clock()
         self.service.renaming(thread.id, draft.title, interaction.user.id)
         try:
-            thread = await self._edit_thread(thread, forum, draft)
-            edited = await starter.edit(embed=await self._starter_embed(starter, question, draft),
-                                        allowed_mentions=NO_PINGS)  # fmt: skip
+            # Read and rewritten whole under the lock the live summary takes too, so a vote's edit
+            # of the Score field cannot put the old text back.
+            async with self.service.bot_edits(thread.id):
+                starter = await self._starter(thread, question)
+                embed = await self._starter_embed(starter, question, draft)
+                thread = await self._edit_thread(thread, forum, draft)
+                edited = await starter.edit(embed=embed, allowed_mentions=NO_PINGS)
         except discord.Forbidden as exc:
             raise ForumError("Discord did not let me edit this question: I need the Manage Threads and Send "
                              "Messages in Threads permissions in its channel.") from exc  # fmt: skip
@@ -107,10 +110,10 @@ class Editing(commands.Cog):
             wanted = [t for name in draft.tags for t in forum.available_tags if t.name == name]
             if [t.id for t in thread.applied_tags] != [t.id for t in wanted]:
                 changes["applied_tags"] = wanted
+        if thread.archived:  # idle for a while: Discord edits nothing in an archived thread, the starter neither
+            changes["archived"] = False
         if not changes:
             return thread
-        if thread.archived:  # Discord changes nothing else in an archived thread
-            changes["archived"] = False
         return await thread.edit(**changes, reason="The asker edited the question with /edit")
 
     async def _starter_embed(self, starter: discord.Message, question: Question, draft: Draft) -> discord.Embed:

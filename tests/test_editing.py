@@ -8,7 +8,7 @@ import pytest
 
 from bot.forum.editing import check_edit
 from bot.forum.errors import BadInput
-from tests.harness import eventually
+from tests.harness import BotHarness, eventually
 from tests.test_asking import _inputs, ask, final_message, world_tag
 from tests.test_first_slice import setup_forum
 
@@ -161,3 +161,58 @@ def test_the_solved_tag_follows_acceptance_not_the_form():
     assert check_edit("A fine title", "b", "sql", available, solved=True).tags == ("sql", "Solved")
     with pytest.raises(BadInput, match="Solved tag included"):
         check_edit("A fine title", "b", "a,b,c,d,e", ["a", "b", "c", "d", "e", "Solved"], solved=True)
+
+
+@pytest.fixture
+async def fast(emulator, tmp_path):
+    """The bot with a short summary window, so the starter's Score and Best answers come quickly."""
+    harness = BotHarness(emulator, tmp_path / "quorum.db", summary_delay=0.05)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+async def test_an_edit_keeps_the_score_and_best_answers_of_the_starter(emulator, fast):
+    world = emulator.world
+    await setup_forum(emulator)
+    tid = await _asked(emulator, fast)
+    answer = await emulator.post_message(world.members["carol"].id, tid, "Sync to the guild while developing.")
+    await eventually(lambda: fast.store.get_post(int(answer["id"])))
+    await emulator.add_reaction(world.members["dave"].id, tid, tid, "👍")
+    await emulator.add_reaction(world.members["dave"].id, tid, int(answer["id"]), "👍")
+
+    def starter_fields():
+        return {f["name"]: f["value"] for f in world.message(tid, tid)["embeds"][0]["fields"]}
+
+    await emulator.wait_for(lambda: starter_fields().get("Score") == "1" and "Best answers" in starter_fields())
+    inter = await _open_form(emulator, tid)
+    answer_text = await _submit(emulator, inter, tid, "How do I sync slash commands quickly?",
+                                "A new body, the score kept.", "python")  # fmt: skip
+    assert "Your question is updated" in answer_text["content"]
+    fields = starter_fields()
+    assert fields["Score"] == "1" and "Sync to the guild" in fields["Best answers"] and fields["Tags"] == "python"
+    assert world.message(tid, tid)["embeds"][0]["description"] == "A new body, the score kept."
+    # A vote after the edit re-renders the summary without putting the old text back.
+    await emulator.add_reaction(world.members["alice"].id, tid, tid, "👍")
+    await emulator.wait_for(lambda: starter_fields().get("Score") == "2")
+    assert world.message(tid, tid)["embeds"][0]["description"] == "A new body, the score kept."
+    body = await fast.store.get_post(tid)
+    assert body.body == "A new body, the score kept." and body.score == 2
+    assert [r.text for r in await fast.store.revisions(tid) if r.field == "body"] == [
+        "They never show up in my server.", "A new body, the score kept."]  # fmt: skip
+
+
+async def test_an_idle_archived_question_is_unarchived_to_be_edited(emulator, quorum):
+    world = emulator.world
+    await setup_forum(emulator)
+    tid = await _asked(emulator, quorum)
+    await emulator.archive_thread(tid)
+    inter = await _open_form(emulator, tid)
+    answer = await _submit(emulator, inter, tid, "How do I sync slash commands?", "Only the body changes.",
+                           "python, help")  # fmt: skip
+    assert "Your question is updated" in answer["content"]
+    assert not world.channel(tid)["thread_metadata"]["archived"]
+    assert world.message(tid, tid)["embeds"][0]["description"] == "Only the body changes."
+    assert [r.field for r in await quorum.store.revisions(tid)].count("title") == 1  # the title did not change

@@ -56,6 +56,9 @@ class ForumService:
         # task: a reply can be handled while the answer it replies to is still being written. One
         # FIFO lock per thread, taken before the first await, keeps each thread's events in order.
         self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # One change of the bot's own messages in a thread at a time (its live summary, an /ask
+        # starter that /edit rewrites): each reads the message and writes it whole.
+        self._bot_edit_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # Message ids whose delete arrived lately (insertion-ordered, oldest dropped first).
         self._recently_deleted: dict[int, None] = {}
         # Renames /edit is making (thread -> (title, editor)): Discord's THREAD_UPDATE may arrive
@@ -81,6 +84,14 @@ class ForumService:
         lock = self._thread_locks.get(thread_id)
         if lock is None:
             lock = self._thread_locks[thread_id] = asyncio.Lock()
+        return lock
+
+    def bot_edits(self, thread_id: int) -> asyncio.Lock:
+        """The lock to hold while reading and rewriting the bot's messages in a thread, so that one
+        writer does not put back what another just changed."""
+        lock = self._bot_edit_locks.get(thread_id)
+        if lock is None:
+            lock = self._bot_edit_locks[thread_id] = asyncio.Lock()
         return lock
 
     async def load(self) -> None:
