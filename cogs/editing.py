@@ -24,6 +24,9 @@ from cogs.summary import starter_with_summary
 
 NO_PINGS = discord.AllowedMentions.none()
 MAX_TAGS_TEXT = 200  # five tags of twenty characters and their commas, with room for spaces
+# A form closed without sending stays in discord.py's memory until this runs out (bounded memory);
+# an hour is ample to write a question. A form opened before a restart is not known after it.
+FORM_TIMEOUT = 3600.0
 EDITED_LATER = ("Your question is edited in Discord: {url}. Quorum could not record the change right now "
                 "(storage unavailable); it will be recorded from the thread once storage is back.")  # fmt: skip
 
@@ -136,7 +139,7 @@ class Editing(commands.Cog):
 
 class EditModal(discord.ui.Modal, title="Edit your question"):
     def __init__(self, cog: Editing, thread_id: int, question: Question, body: str) -> None:
-        super().__init__()
+        super().__init__(timeout=FORM_TIMEOUT)
         self.cog, self.thread_id = cog, thread_id
         self.question_title = discord.ui.TextInput(label="Title", default=question.title[:MAX_TITLE],
                                                    min_length=MIN_TITLE, max_length=MAX_TITLE)  # fmt: skip

@@ -10,6 +10,7 @@ from discord.ext import commands
 from bot.forum.help import DESCRIPTION_MAX, CommandEntry, command_lines, may_see
 from bot.forum.service import ForumService
 from cogs.checks import current_thread, member_is_moderator
+from cogs.render import PAGE_TOTAL, dlen, embed_size
 
 MODERATOR_BITS = discord.Permissions(manage_threads=True).value  # what checks.moderator_only asks Discord for
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
@@ -54,9 +55,7 @@ class Help(commands.Cog):
         assert interaction.guild is not None
         settings = self.service.settings(interaction.guild.id)
         where = f" in <#{settings.forum_channel_id}>" if settings.forum_channel_id else ""
-        intro = INTRO.format(where=where)
-        description = intro + "\n\n" + command_lines(entries, DESCRIPTION_MAX - len(intro) - 16)
-        embed = discord.Embed(title="Quorum: help", description=description, colour=discord.Colour.blurple())
+        embed = discord.Embed(title="Quorum: help", colour=discord.Colour.blurple())
         embed.add_field(
             name="Voting",
             value=f"React {settings.upvote_emoji} to vote a question or answer up, {settings.downvote_emoji} to "
@@ -73,6 +72,10 @@ class Help(commands.Cog):
         if not settings.forum_channel_id:
             embed.add_field(name="Not set up yet", value="An administrator can run `/quorum setup`.", inline=False)
         embed.set_footer(text="Only you can see this · commands you cannot use here are left out")
+        # The commands get what the rest leaves of the description's 4096 and the embed's 6000.
+        intro = INTRO.format(where=where)
+        budget = min(DESCRIPTION_MAX, PAGE_TOTAL - embed_size(embed)) - dlen(intro) - 2
+        embed.description = intro + "\n\n" + command_lines(entries, budget, dlen)
         return embed
 
 

@@ -4,6 +4,7 @@ never drifts from the commands that exist."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DESCRIPTION_MAX = 4096  # Discord's embed description limit
@@ -26,15 +27,16 @@ def may_see(entry: CommandEntry, held: int, *, moderator: bool, moderator_bits: 
     return entry.required & ~held == 0
 
 
-def command_lines(entries: list[CommandEntry], budget: int) -> str:
-    """One line per command, as many as fit in `budget` characters with a note of the rest."""
+def command_lines(entries: list[CommandEntry], budget: int, size: Callable[[str], int] = len) -> str:
+    """One line per command, as many as fit in `budget` (measured by `size`: Discord counts UTF-16
+    units) with a note of the rest."""
     lines: list[str] = []
     used = 0
     for number, entry in enumerate(entries):
         line = f"**{entry.usage}**: {entry.description}"
-        cost = len(line) + 1
+        cost = size(line) + 1
         left = len(entries) - number - 1
-        reserve = len(MORE.format(left)) if left else 0
+        reserve = size(MORE.format(left + 1)) if left else 0
         if used + cost + reserve > budget:
             lines.append(MORE.format(len(entries) - number).strip())
             break
