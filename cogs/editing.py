@@ -65,9 +65,14 @@ class Editing(commands.Cog):
         if thread.id != thread_id:
             raise NotFound(NOT_A_QUESTION)
         forum = thread.parent if isinstance(thread.parent, discord.ForumChannel) else None
+        # Moderated tags are for Manage Threads in the forum (Discord's rule): the asker keeps them as they are.
+        member = interaction.user
+        moderates = forum is not None and isinstance(member, discord.Member) and \
+            forum.permissions_for(member).manage_threads  # fmt: skip
+        fixed = {t.name for t in forum.available_tags if t.moderated} if forum and not moderates else set()
         draft = check_edit(modal.question_title.value, modal.body.value, modal.tags.value,
-                           available_tags(forum) if forum else None,
-                           solved=question.accepted_answer_id is not None)  # fmt: skip
+                           available_tags(forum) if forum else None, solved=question.accepted_answer_id is not None,
+                           current=tag_names(thread.applied_tags), fixed=fixed)  # fmt: skip
         # Fetching the starter and editing twice are round trips: Discord's 3 s deadline must not bite.
         await interaction.response.defer(ephemeral=True, thinking=True)
         at = self.service.clock()

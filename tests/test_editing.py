@@ -159,8 +159,18 @@ def test_the_solved_tag_follows_acceptance_not_the_form():
     available = ["python", "sql", "Solved"]
     assert check_edit("A fine title", "b", "python, Solved", available, solved=False).tags == ("python",)
     assert check_edit("A fine title", "b", "sql", available, solved=True).tags == ("sql", "Solved")
-    with pytest.raises(BadInput, match="Solved tag included"):
+    with pytest.raises(BadInput, match="those you cannot change included"):
         check_edit("A fine title", "b", "a,b,c,d,e", ["a", "b", "c", "d", "e", "Solved"], solved=True)
+
+
+def test_moderated_tags_stay_as_they_are_for_the_asker():
+    available = ["python", "sql", "staff-pick", "announce"]
+    fixed = {"staff-pick", "announce"}
+    edit = check_edit("A fine title", "b", "sql, announce", available, solved=False, current=("python", "staff-pick"),
+                      fixed=fixed)  # fmt: skip
+    assert edit.tags == ("sql", "staff-pick")  # cannot add announce, cannot drop staff-pick
+    assert check_edit("A fine title", "b", "sql, announce", available, solved=False, current=("staff-pick",)).tags \
+        == ("sql", "announce")  # a moderator (nothing fixed) changes them  # fmt: skip
 
 
 @pytest.fixture
@@ -216,3 +226,17 @@ async def test_an_idle_archived_question_is_unarchived_to_be_edited(emulator, qu
     assert not world.channel(tid)["thread_metadata"]["archived"]
     assert world.message(tid, tid)["embeds"][0]["description"] == "Only the body changes."
     assert [r.field for r in await quorum.store.revisions(tid)].count("title") == 1  # the title did not change
+
+
+async def test_a_moderated_tag_stays_when_the_asker_edits(emulator, quorum):
+    world = emulator.world
+    await setup_forum(emulator)
+    for tag in world.channel(world.forum_channel_id)["available_tags"]:
+        tag["moderated"] = tag["name"] == "help"  # only Manage Threads may add or remove it
+    await quorum.restart()
+    tid = await _asked(emulator, quorum)  # python, help
+    inter = await _open_form(emulator, tid)
+    await _submit(emulator, inter, tid, "How do I sync slash commands?", "Same body.", "sql")
+    expected = sorted(str(world_tag(world, name)) for name in ("sql", "help"))
+    assert sorted(world.channel(tid)["applied_tags"]) == expected
+    assert sorted((await quorum.store.get_question(tid)).tags) == ["help", "sql"]

@@ -7,7 +7,7 @@ post's starter is the member's own message: Discord itself edits it, and Quorum 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,16 +50,29 @@ def check_editable(question: Question | None, user_id: int, *, asked_with_comman
     return question
 
 
-def check_edit(title: str, body: str, tags_text: str | None, available: Sequence[str] | None, *, solved: bool) -> Draft:
-    """The new version under /ask's rules. A forum's "Solved" tag follows the accepted answer (see
-    acceptance.py): whatever the member typed, it stays on a solved question and off an unsolved one."""
+def check_edit(
+    title: str,
+    body: str,
+    tags_text: str | None,
+    available: Sequence[str] | None,
+    *,
+    solved: bool,
+    current: Sequence[str] = (),
+    fixed: Collection[str] = (),
+) -> Draft:
+    """The new version under /ask's rules. Some tags are not the asker's to change, whatever they
+    typed: a forum's "Solved" tag follows the accepted answer (see acceptance.py), and the forum's
+    moderated tags (`fixed`, for an asker without Manage Threads there) stay as they are (`current`)."""
     draft = check_draft(title, body, tags_text, available)
     if available is None:
         return draft
     solved_name = next((t for t in available if t.casefold() == SOLVED_TAG), None)
-    tags = tuple(t for t in draft.tags if t.casefold() != SOLVED_TAG)
+    kept = [t for t in current if t in fixed and t != solved_name]
+    tags = tuple(t for t in draft.tags if t != solved_name and t not in fixed) + tuple(kept)
     if solved and solved_name is not None:
         tags += (solved_name,)
     if len(tags) > MAX_TAGS:
-        raise BadInput(f"At most {MAX_TAGS} tags per question, the Solved tag included; you gave {len(tags) - 1}.")
+        raise BadInput(
+            f"At most {MAX_TAGS} tags per question, those you cannot change included; that makes {len(tags)}."
+        )
     return Draft(draft.title, draft.body, tags)
