@@ -61,7 +61,7 @@ PROBE_KEY = "store:write_probe"
 
 
 class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore,
-                  RetentionStore, MemberExportStore, SimilarOfferStore):
+                  RetentionStore, MemberExportStore, SimilarOfferStore):  # fmt: skip
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(
