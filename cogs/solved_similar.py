@@ -77,9 +77,9 @@ class SolvedSimilar(commands.Cog):
 
     async def _post(self, guild: discord.Guild, question: Question, similar: list[SimilarQuestion]) -> None:
         try:
-            thread = guild.get_thread(question.id) or await guild.fetch_channel(question.id)
-            assert isinstance(thread, discord.Thread)
-            message = await thread.send(embed=offer_embed(guild.id, similar), allowed_mentions=NO_PINGS)
+            # Sent to the thread's id: a forum post is its thread, whether or not it is cached.
+            channel = guild.get_thread(question.id) or self.bot.get_partial_messageable(question.id)
+            message = await channel.send(embed=offer_embed(guild.id, similar), allowed_mentions=NO_PINGS)
         except discord.HTTPException as exc:
             # Not tried again: a reply long after the question was posted would help nobody.
             log.warning("Cannot offer similar questions in thread %s: %s %s", question.id, exc.status, exc.text)
