@@ -24,9 +24,12 @@ COGS = (
     "cogs.setup",
     "cogs.questions",
     "cogs.asking",
+    "cogs.editing",  # /edit of an /ask question by its asker
+    "cogs.help",  # /help reads the command tree when used, so every cog's commands are in it
     "cogs.reading",
     "cogs.profile",
     "cogs.search",
+    "cogs.solved_similar",  # solved similar questions offered once in a member's own forum post
     "cogs.voting",
     "cogs.accepting",
     "cogs.moderation",

@@ -28,6 +28,8 @@ class Accepting(commands.Cog):
         self.service = service
         self.accept_menu = app_commands.ContextMenu(name="Accept answer", callback=self.accept_from_menu)
         self.accept_menu.guild_only = True
+        # Context menus have no description on Discord; /help shows this one (cogs/help.py).
+        self.accept_menu.extras["help"] = "accept this answer to your question (moderators: any question)"
         self._warned_forbidden: set[int] = set()  # channels whose missing Pin Messages was logged
 
     async def cog_load(self) -> None:

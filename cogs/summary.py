@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import weakref
 from dataclasses import replace
 
 import discord
@@ -46,8 +45,6 @@ class LiveSummary(commands.Cog):
         # over many threads schedules thousands of them (bench/votes) and a task costs several times more.
         self._waiting: dict[int, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # every running edit
-        # One edit of a thread at a time: two concurrent first edits would post two summaries.
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._shown: dict[int, dict] = {}  # thread -> the embed last sent for its own summary message
         self._warned_forbidden: set[int] = set()  # channels whose missing permission was logged
         self._unobserve = service.votes.observe(self.changed)
@@ -140,10 +137,9 @@ class LiveSummary(commands.Cog):
                 await self._post_or_edit(thread_id, place, summary)
 
     def _lock(self, thread_id: int) -> asyncio.Lock:
-        lock = self._locks.get(thread_id)
-        if lock is None:
-            lock = self._locks[thread_id] = asyncio.Lock()
-        return lock
+        # One edit of a thread at a time: two concurrent first edits would post two summaries, and
+        # an edit of an /ask starter must not put back the text /edit just replaced (cogs/editing.py).
+        return self.service.bot_edits(thread_id)
 
     async def _place(self, question: Question) -> Place | None:
         place = await self.service.summary_place(question.id)

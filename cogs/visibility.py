@@ -61,6 +61,14 @@ def readable_here(interaction: discord.Interaction) -> Readable:
     return Readable(frozenset(shared))
 
 
+def readable_by_readers_of(here: discord.abc.GuildChannel) -> Readable:
+    """For a message the bot posts in `here` (or a thread of it), with no member asking: the channel
+    itself and the channels everybody reading it can read too (as readable_here decides them)."""
+    guild = here.guild
+    return Readable(frozenset(c.id for c in guild.channels if isinstance(c, QUESTION_CHANNELS)
+                              and (c.id == here.id or _shared_with(c, here))))  # fmt: skip
+
+
 def _shared_with(channel: discord.abc.GuildChannel | None, here: discord.abc.GuildChannel) -> bool:
     if channel is None or not _reads(channel.permissions_for(channel.guild.default_role)):
         return False

@@ -41,6 +41,7 @@ from .search_budget import lower_priority
 from .search_index import IndexFiles, IndexReader, index_root
 from .search_index_queries import STORE_ID
 from .search_indexer import Indexer, Progress, rebuild
+from .similar_offers import SimilarOfferStore
 from .thread_page import ThreadPageStore
 from .votes import (
     Recount,
@@ -60,7 +61,7 @@ PROBE_KEY = "store:write_probe"
 
 
 class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore,
-                  RetentionStore, MemberExportStore):
+                  RetentionStore, MemberExportStore, SimilarOfferStore):  # fmt: skip
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(

@@ -15,7 +15,7 @@ from .asking import Draft
 from .errors import BadInput, NotAllowed, NotFound
 from .ports import ForumStore
 from .search import Hit, SearchPage, SearchQuery, TooBroad, parse_query, rank
-from .similar import SHOWN, PendingAsk, SimilarQuestion, key_terms, pick_similar
+from .similar import SHOWN, PendingAsk, SimilarCandidate, SimilarQuestion, key_terms, pick_similar
 from .visibility import Readable
 
 CANDIDATES = 300  # matching posts ranked per search without the search index (the newest); see bench/RESULTS.md
@@ -60,19 +60,33 @@ class SearchService:
     async def similar_questions(self, guild_id: int, draft: Draft, readable: Readable) -> list[SimilarQuestion]:
         """The few existing questions closest to a new one (none when nothing is close enough), among
         those the asker may read."""
-        title_terms, body_terms = key_terms(draft.title, draft.body)
+        return await self._similar(guild_id, draft.title, draft.body, readable, lambda c: True)
+
+    async def solved_similar(
+        self, guild_id: int, question_id: int, title: str, body: str, readable: Readable
+    ) -> list[SimilarQuestion]:
+        """As similar_questions, for a question already posted: only questions with an accepted
+        answer, the question itself left out."""
+        return await self._similar(guild_id, title, body, readable,
+                                   lambda c: c.accepted and c.question_id != question_id)  # fmt: skip
+
+    async def _similar(self, guild_id: int, title: str, body: str, readable: Readable,
+                       keep: Callable[[SimilarCandidate], bool]) -> list[SimilarQuestion]:  # fmt: skip
+        title_terms, body_terms = key_terms(title, body)
         if not title_terms:
             return []
         # Questions with every title word first (precise and cheap), then any of the title and body
         # words when that found too few; pick_similar decides what is close enough.
         # A hint, not a gate: a step past its time budget (TooBroad) adds nothing, and the question is posted.
-        found = []
+        found: list[SimilarCandidate] = []
         with contextlib.suppress(TooBroad):
-            found = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, readable=readable,
+            every = await self.store.similar_candidates(guild_id, title_terms, SIMILAR_CANDIDATES, readable=readable,
                                                         every=True)  # fmt: skip
+            found = [c for c in every if keep(c)]
             if len({c.question_id for c in found}) < SHOWN:
-                found += await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES,
-                                                             readable=readable)  # fmt: skip
+                more = await self.store.similar_candidates(guild_id, title_terms + body_terms, SIMILAR_CANDIDATES,
+                                                           readable=readable)  # fmt: skip
+                found += [c for c in more if keep(c)]
         return pick_similar(title_terms, found)
 
     async def hold_draft(self, guild_id: int, user_id: int, draft: Draft) -> PendingAsk:

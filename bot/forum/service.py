@@ -4,6 +4,7 @@ talks to the store through the ForumStore interface."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from . import rules
 from .accept_service import AcceptService
 from .asking import MAX_TITLE, Draft, check_draft, check_tags
+from .editing import QuestionEdit
 from .erasure import Erasure
 from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
@@ -24,12 +26,14 @@ from .profiles import Profiles
 from .publishing import Publishing
 from .repair import Repair, probe_with
 from .retention import DEFAULT_PERIODS, Retention, RetentionPeriods
+from .similar_offer import SimilarOffers
 from .summary import Place
 from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
 from .voting import VoteResult
 from .web_privacy import WebPrivacy
 
+log = logging.getLogger(__name__)
 RECENT_DELETES_KEPT = 10_000
 MAX_DAILY_VOTES = 1000
 
@@ -52,8 +56,14 @@ class ForumService:
         # task: a reply can be handled while the answer it replies to is still being written. One
         # FIFO lock per thread, taken before the first await, keeps each thread's events in order.
         self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # One change of the bot's own messages in a thread at a time (its live summary, an /ask
+        # starter that /edit rewrites): each reads the message and writes it whole.
+        self._bot_edit_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         # Message ids whose delete arrived lately (insertion-ordered, oldest dropped first).
         self._recently_deleted: dict[int, None] = {}
+        # Renames /edit is making (thread -> (title, editor)): Discord's THREAD_UPDATE may arrive
+        # before /edit records it, and does not say who renamed; this does.
+        self._renaming: dict[int, tuple[str, int]] = {}
         self.votes = VoteService(store, self.settings, clock, self._in_order)
         self.profiles = Profiles(store)
         self.acceptance = AcceptService(store, clock, self._in_order)
@@ -67,11 +77,21 @@ class ForumService:
         self.erasure = Erasure(store, clock)  # type: ignore[arg-type]  # a member's data, on their request
         self.member_export = MemberExport(store, clock)  # type: ignore[arg-type]  # and a copy of it, for them
         self.retention = Retention(store, clock, retention)  # type: ignore[arg-type]  # deleted text, departed guilds
+        self.similar_offers = SimilarOffers(store, clock)  # type: ignore[arg-type]  # in members' own posts
+        self._new_question_observers: list[Callable[[int], None]] = []
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
         if lock is None:
             lock = self._thread_locks[thread_id] = asyncio.Lock()
+        return lock
+
+    def bot_edits(self, thread_id: int) -> asyncio.Lock:
+        """The lock to hold while reading and rewriting the bot's messages in a thread, so that one
+        writer does not put back what another just changed."""
+        lock = self._bot_edit_locks.get(thread_id)
+        if lock is None:
+            lock = self._bot_edit_locks[thread_id] = asyncio.Lock()
         return lock
 
     async def load(self) -> None:
@@ -192,7 +212,21 @@ class ForumService:
         async with self._in_order(thread.id):
             return await self._add_post(message, thread)
 
+    def observe_new_questions(self, callback: Callable[[int], None]) -> Callable[[], None]:
+        """Call `callback(thread_id)` once a member's own post (not /ask's) is first stored with its
+        starter, whether live or by catch-up; returns the undo."""
+        self._new_question_observers.append(callback)
+        return lambda: self._new_question_observers.remove(callback)
+
+    def _question_stored(self, thread_id: int) -> None:
+        for callback in tuple(self._new_question_observers):
+            try:
+                callback(thread_id)
+            except Exception:  # the question is stored; an observer's bug must not undo that
+                log.exception("A new-question observer failed for thread %s", thread_id)
+
     async def _add_post(self, message: MessageInfo, thread: ThreadInfo) -> bool:
+        native = thread.owner_id is not None  # /ask's threads are the bot's: their asker is in the starter
         if thread.private:
             await self._forget_private(thread.id)
             return False
@@ -223,7 +257,10 @@ class ForumService:
             reply_to_id=message.reply_to_id if kind is PostKind.REPLY else None,
             attachments=message.attachments,
         )
-        return await self.store.add_post(post)
+        added = await self.store.add_post(post)
+        if added and native and kind is PostKind.QUESTION:
+            self._question_stored(question.id)
+        return added
 
     async def message_edited(self, message: MessageInfo, thread: ThreadInfo | None, edited_at: datetime) -> bool:
         """A new text is a revision by its author (only authors can edit a message on Discord)."""
@@ -266,8 +303,28 @@ class ForumService:
     async def thread_renamed_at(self, thread_id: int, name: str, observed_at: datetime) -> bool:
         """A rename seen at `observed_at`: catch-up passes the time it listed the thread, so a live
         rename after that (stamped later) is never overwritten by its older view."""
+        title, editor = self._renaming.get(thread_id, (None, None))
         async with self._in_order(thread_id):
-            return await self.store.rename_question(thread_id, name[:MAX_TITLE], None, observed_at)
+            editor = editor if title == name[:MAX_TITLE] else None
+            return await self.store.rename_question(thread_id, name[:MAX_TITLE], editor, observed_at)
+
+    # ----- /edit of an /ask question ------------------------------------------------------------
+    def renaming(self, thread_id: int, title: str, editor_id: int | None) -> None:
+        """/edit is about to rename the thread (editor None: it is done, or failed)."""
+        if editor_id is None:
+            self._renaming.pop(thread_id, None)
+        else:
+            self._renaming[thread_id] = (title, editor_id)
+
+    async def question_edited(self, edit: QuestionEdit) -> bool:
+        """Record an /edit Discord accepted: title, body and tags as revisions by the asker, as any
+        edit or rename is (the gateway's events for the same change find nothing new)."""
+        async with self._in_order(edit.thread_id):
+            store, editor = self.store, edit.editor_id
+            changed = await store.rename_question(edit.thread_id, edit.title, editor, edit.at)
+            if edit.starter_id is not None:
+                changed = await store.edit_post(edit.starter_id, edit.body, editor, edit.body_at) or changed
+            return await store.set_question_tags(edit.thread_id, edit.tags, edit.at) or changed
 
     async def reconcile_votes(
         self, guild_id: int, post_id: int, changes: list[VoteChange], at: datetime, *,
