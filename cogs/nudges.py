@@ -7,6 +7,7 @@ restart works after it. The nudges themselves are sent by the periodic job (cogs
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -85,7 +86,7 @@ class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"quorum:
     """The answers to pick from, at most 25 (the /question view's order). The pick is checked like any
     /accept: it must be a live answer of this question, and the member allowed to accept."""
 
-    def __init__(self, question_id: int, answers: list[Post] = (), guild: discord.Guild | None = None) -> None:  # type: ignore[assignment]
+    def __init__(self, question_id: int, answers: Sequence[Post] = (), guild: discord.Guild | None = None) -> None:
         options = [_option(answer, guild) for answer in answers]
         super().__init__(discord.ui.Select(placeholder="Choose the answer", options=options,
                                            custom_id=f"quorum:nudge:pick:{question_id}"))  # fmt: skip

@@ -21,7 +21,8 @@ from .models import GuildSettings, Post, Question, QuestionStatus
 from .rules import build_thread_view
 from .visibility import Readable
 
-MAX_HOURS = 8760  # a year; the store's CHECK says the same
+MAX_HOURS = 8760  # a year; the store's CHECK and the export schema say the same
+DEFAULT_HOURS = 24  # both delays, for a new server (GuildSettings)
 # A follow-up that came due longer ago than this (the bot was away a long time, or a guild switched
 # nudges on with old questions waiting) is let go: a nudge weeks late helps nobody.
 LATE_LIMIT = timedelta(days=7)
