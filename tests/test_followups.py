@@ -279,3 +279,18 @@ async def _help_wanted(quorum, thread_id: int):
     page = await quorum.service.followups.unanswered(question.guild_id, readable, UnansweredSort.OLDEST, None, 0)
     row = next((r for r in page.rows if r.id == thread_id), None)
     return row.help_wanted_at if row else None
+
+
+async def test_a_nudge_claimed_before_a_crash_is_never_sent_twice(emulator, timed):
+    """The claim is written before the message is sent: a crash between the two (here: the claim made,
+    then the bot stopped before any pass sent it) leaves a claimed nudge, which no later pass sends."""
+    quorum, clock = timed
+    ids, tid, _ = await thread_with_answers(emulator, quorum)
+    clock.now += 25 * HOUR
+    followups = quorum.service.followups
+    (due,) = await followups.nudges_due([emulator.world.guild_id])
+    assert await followups.claim_nudge(due) and not await followups.claim_nudge(due)
+    await quorum.restart()
+    await started(quorum)
+    await quorum.app.run_followups()
+    assert nudges(emulator, tid) == []

@@ -8,8 +8,9 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot.forum.followups import DueArchive, DueQuery, NudgeClaim, NudgeSent
-from bot.forum.models import PostKind
+from bot.forum.followups import DueArchive, DueQuery, NudgeClaim, NudgeSent, UnansweredQuery, UnansweredSort
+from bot.forum.models import PostKind, QuestionStatus
+from bot.forum.visibility import Readable
 from db.store import SqliteStore, open_store
 
 from .conftest import T0
@@ -63,6 +64,16 @@ async def test_archives_are_due_once_per_acceptance(store):
     await store.set_acceptance(THREAD, None, None, T0 + 2 * DAY)  # cleared before its time: nothing due
     assert await store.archives_due(EVERYTHING) == []
     assert await _due(store) == [2002], "no longer accepted: the nudge may come"
+
+
+async def test_unanswered_lists_public_open_unaccepted_questions_only(store):
+    for offset, kw in enumerate(({}, {"thread_type": None}, {"status": QuestionStatus.LOCKED},
+                                 {"status": QuestionStatus.DUPLICATE}, {"channel_id": 301})):  # fmt: skip
+        thread = THREAD + 10 * offset
+        fields = {"thread_type": 11} | kw
+        await store.add_question(question(thread, **fields), post(thread, PostKind.QUESTION, thread_id=thread))
+    query = UnansweredQuery(GUILD, Readable(frozenset({300})), UnansweredSort.OLDEST, None, 10, 0)
+    assert [r.id for r in await store.unanswered(query)] == [THREAD], "unknown thread types (maybe private) too"
 
 
 async def test_the_migration_starts_without_a_burst(db_path: Path):
