@@ -22,7 +22,7 @@ async def accept_answer(service: ForumService, interaction: discord.Interaction,
                         answer_id: int | None) -> None:  # fmt: skip
     """Accept `answer_id` in the question thread `thread_id` for the interaction's member, and tell
     them privately. The bot pins it; a refusal (rules or Discord) leaves everything as it was."""
-    thread = interaction.guild.get_thread(thread_id) if interaction.guild and thread_id else None
+    thread = await _question_thread(service, interaction.guild, thread_id)
     if thread is None or answer_id is None:
         raise NotFound("That message is not an answer in a question thread.")
     # Pinning is a round trip or two: defer, Discord's 3 s deadline must not bite.
@@ -45,6 +45,25 @@ async def accept_answer(service: ForumService, interaction: discord.Interaction,
     await mark_solved(thread, True)
     link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
     await interaction.followup.send(f"Accepted: {link}", ephemeral=True)
+
+
+async def _question_thread(service: ForumService, guild: discord.Guild | None,
+                           thread_id: int | None) -> discord.Thread | None:  # fmt: skip
+    """The question's thread: from the cache, or (an archived thread is not cached) from Discord when
+    it is a question this server's store knows."""
+    if guild is None or thread_id is None:
+        return None
+    thread = guild.get_thread(thread_id)
+    if thread is not None:
+        return thread
+    question = await service.question(thread_id)
+    if question is None or question.guild_id != guild.id:
+        return None
+    try:
+        fetched = await guild.fetch_channel(thread_id)
+    except (discord.NotFound, discord.Forbidden, discord.InvalidData):
+        return None
+    return fetched if isinstance(fetched, discord.Thread) else None
 
 
 async def pin_answer(thread: discord.Thread, message_id: int | None, *, pin: bool) -> None:

@@ -41,7 +41,8 @@ CREATE TRIGGER followups_asker_wrote AFTER INSERT ON posts BEGIN
 END;
 
 -- An answer deleted (or restored, or changed kind): the newest live answer is looked up again, among
--- the thread's own posts (posts_by_question).
+-- the thread's own posts (posts_by_question); a deleted answer only when it was the newest (deleting a
+-- whole guild's posts stays linear).
 CREATE TRIGGER followups_answer_changed AFTER UPDATE OF deleted_at, kind ON posts
 WHEN (old.kind = 'answer' OR new.kind = 'answer')
   AND (old.deleted_at IS NOT new.deleted_at OR old.kind IS NOT new.kind) BEGIN
@@ -52,7 +53,7 @@ WHEN (old.kind = 'answer' OR new.kind = 'answer')
         last_answer_at = (SELECT p.created_at FROM posts p WHERE p.question_id = questions.id AND p.kind = 'answer'
                           AND p.deleted_at IS NULL AND p.author_id != questions.author_id
                           ORDER BY p.id DESC LIMIT 1)
-    WHERE id = new.question_id;
+    WHERE id = new.question_id AND (new.deleted_at IS NULL OR last_answer_id = old.id);
 END;
 
 CREATE TRIGGER followups_answer_removed AFTER DELETE ON posts WHEN old.kind = 'answer' BEGIN
@@ -63,7 +64,7 @@ CREATE TRIGGER followups_answer_removed AFTER DELETE ON posts WHEN old.kind = 'a
         last_answer_at = (SELECT p.created_at FROM posts p WHERE p.question_id = questions.id AND p.kind = 'answer'
                           AND p.deleted_at IS NULL AND p.author_id != questions.author_id
                           ORDER BY p.id DESC LIMIT 1)
-    WHERE id = old.question_id;
+    WHERE id = old.question_id AND last_answer_id = old.id;
 END;
 
 -- What is stored already: the same values, computed once.
@@ -93,7 +94,8 @@ WHERE status = 'open' AND deleted_at IS NULL AND accepted_answer_id IS NOT NULL
   AND archived_accept_at IS NOT accepted_at;
 
 -- /unanswered: open questions without an accepted answer in public threads, "Still need help" first,
--- then those without any answer, then the rest; oldest first, or best scored first.
+-- then those without any answer, then the rest; oldest first, or best scored first. (The score index
+-- moves with each vote on such a question's starter, as questions_listed_top does.)
 CREATE INDEX questions_unanswered_oldest ON questions
     (guild_id, (CASE WHEN help_wanted_at IS NOT NULL THEN 0 WHEN last_answer_id IS NULL THEN 1 ELSE 2 END), id)
 WHERE status = 'open' AND deleted_at IS NULL AND accepted_answer_id IS NULL AND thread_type IN (10, 11);
