@@ -294,3 +294,14 @@ async def test_a_nudge_claimed_before_a_crash_is_never_sent_twice(emulator, time
     await started(quorum)
     await quorum.app.run_followups()
     assert nudges(emulator, tid) == []
+
+
+async def test_a_nudge_reopens_a_thread_discord_archived_for_inactivity(emulator, timed):
+    """A day without messages is when Discord often archives a thread: the nudge's message unarchives
+    it (Discord does so for a message in an archived thread that is not locked)."""
+    quorum, clock = timed
+    ids, tid, _ = await thread_with_answers(emulator, quorum)
+    await emulator.archive_thread(tid)
+    clock.now += 25 * HOUR
+    await quorum.app.run_followups()
+    assert len(nudges(emulator, tid)) == 1 and not _archived(emulator, tid)
