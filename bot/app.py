@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.endpoints import use_api_base, use_gateway
 from bot.forum.retention import RetentionPeriods, describe_purged
 from bot.forum.service import ForumService, utcnow
+from cogs.followups import caught_up, run_pass
 from db.connection import check_writable
 from db.integrity import check_integrity
 from db.lock import DatabaseLock, lock_database
@@ -22,6 +23,8 @@ from db.store import SqliteStore, open_store
 log = logging.getLogger(__name__)
 
 RETENTION_EVERY = 3600.0  # seconds between purges of what is past its retention period
+FOLLOWUPS_EVERY = 300.0  # seconds between passes over the follow-ups due (idle nudges, archives)
+CATCHUP_WAIT = 120.0  # at most this long the first pass waits for the start's catch-up
 
 
 class QuorumApp:
@@ -34,6 +37,10 @@ class QuorumApp:
         self.retention_task: asyncio.Task[None] | None = None
         self.purging: asyncio.Task[None] | None = None  # the purge under way, which close() lets finish
         self.lock: DatabaseLock | None = None
+        self.followups_task: asyncio.Task[None] | None = None
+        self.following: asyncio.Task[None] | None = None  # the follow-up pass under way, let finish on close
+        self._one_pass = asyncio.Lock()  # the job and a test's call never run two passes at once
+        self.followup_passes = 0  # passes finished since start (tests wait for one)
 
     async def start(self) -> QuorumBot:
         """Take the database (one bot per database), check it, open the store, log in and start the
@@ -78,7 +85,34 @@ class QuorumApp:
             raise
         self.task = asyncio.create_task(self.bot.connect(reconnect=True), name="quorum-gateway")
         self.retention_task = asyncio.create_task(self._keep_retention(self.bot), name="quorum-retention")
+        self.followups_task = asyncio.create_task(self._keep_followups(self.bot), name="quorum-followups")
         return self.bot
+
+    async def _keep_followups(self, bot: QuorumBot) -> None:
+        """Send the follow-ups that came due (by the app's clock, from the store) once the start's
+        catch-up is done, then every FOLLOWUPS_EVERY seconds."""
+        await bot.wait_until_ready()
+        await caught_up(bot, CATCHUP_WAIT)
+        while True:
+            self.following = asyncio.create_task(self.run_followups(), name="quorum-followup-pass")
+            await asyncio.shield(self.following)  # a pass is not cut between a claim and its message
+            await asyncio.sleep(FOLLOWUPS_EVERY)
+
+    async def run_followups(self) -> None:
+        """One pass over the follow-ups due now (bot/forum/followups.py, cogs/followups.py)."""
+        bot = self.bot
+        if bot is None or not bot.is_ready() or bot.is_closed():
+            return
+        async with self._one_pass:
+            try:
+                done = await run_pass(bot)
+            except Exception:
+                log.exception("The follow-ups pass failed; it is tried again in %d s", FOLLOWUPS_EVERY)
+            else:
+                if done.nudged or done.archived:
+                    log.info("Follow-ups: %d idle nudge(s) sent, %d solved thread(s) archived",
+                             done.nudged, done.archived)  # fmt: skip
+            self.followup_passes += 1
 
     async def _keep_retention(self, bot: QuorumBot) -> None:
         """Purge what is past its retention period once the bot knows its guilds, then every hour."""
@@ -125,6 +159,16 @@ class QuorumApp:
             await self.close()
 
     async def close(self) -> None:
+        if self.followups_task is not None:
+            self.followups_task.cancel()
+            try:
+                await self.followups_task
+            except asyncio.CancelledError:
+                pass
+            self.followups_task = None
+        if self.following is not None:
+            await self.following  # a claimed nudge is sent before the connection closes
+            self.following = None
         if self.retention_task is not None:
             self.retention_task.cancel()
             try:

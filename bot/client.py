@@ -41,6 +41,10 @@ COGS = (
     "cogs.names",
     "cogs.privacy",
     "cogs.guild_presence",  # a departed guild's data is deleted after QUORUM_GUILD_RETENTION_DAYS
+    # The help forum's follow-ups: the idle nudge's buttons (the nudges come from bot/app.py's job)
+    # and /unanswered.
+    "cogs.nudges",
+    "cogs.unanswered",
 )
 
 # What Quorum listens to: message content (answers are messages), reactions (votes), guilds

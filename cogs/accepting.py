@@ -12,10 +12,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.forum.acceptance import SOLVED_TAG
-from bot.forum.errors import ForumError, NotFound
-from bot.forum.models import Post, Question
+from bot.forum.errors import NotFound
+from bot.forum.models import Question
 from bot.forum.service import ForumService
+from cogs.accept_actions import accept_answer, mark_solved, pin_answer
 from cogs.checks import member_is_moderator
 from cogs.links import parse_ref
 
@@ -30,7 +30,6 @@ class Accepting(commands.Cog):
         self.accept_menu.guild_only = True
         # Context menus have no description on Discord; /help shows this one (cogs/help.py).
         self.accept_menu.extras["help"] = "accept this answer to your question (moderators: any question)"
-        self._warned_forbidden: set[int] = set()  # channels whose missing Pin Messages was logged
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.accept_menu)
@@ -66,10 +65,10 @@ class Accepting(commands.Cog):
         if ref.guild_id is not None and ref.guild_id != interaction.guild_id:
             raise NotFound("That message is in another server.")
         post = await self.service.post(ref.id)
-        await self._accept(interaction, post.question_id if post else ref.channel_id, ref.id)
+        await accept_answer(self.service, interaction, post.question_id if post else ref.channel_id, ref.id)
 
     async def accept_from_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        await self._accept(interaction, message.channel.id, message.id)
+        await accept_answer(self.service, interaction, message.channel.id, message.id)
 
     @app_commands.command(name="unaccept", description="Take back the accepted answer of this question")
     @app_commands.guild_only()
@@ -80,79 +79,12 @@ class Accepting(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
 
         async def in_discord(question: Question) -> None:
-            await self._pin(thread, question.accepted_answer_id, pin=False)
+            await pin_answer(thread, question.accepted_answer_id, pin=False)
 
         moderator = await member_is_moderator(interaction, thread.parent_id)
         await self.service.acceptance.unaccept(thread.id, interaction.user.id, moderator, in_discord)
         await mark_solved(thread, False)
         await interaction.followup.send("The answer is no longer accepted.", ephemeral=True)
-
-    async def _accept(self, interaction: discord.Interaction, thread_id: int | None, answer_id: int | None) -> None:
-        thread = interaction.guild.get_thread(thread_id) if interaction.guild and thread_id else None
-        if thread is None or answer_id is None:
-            raise NotFound("That message is not an answer in a question thread.")
-        # Pinning is a round trip or two: defer, Discord's 3 s deadline must not bite.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-
-        async def in_discord(question: Question, post: Post) -> None:
-            previous = question.accepted_answer_id if question.accepted_answer_id not in (None, post.id) else None
-            await self._pin(thread, previous, pin=False)
-            try:
-                await self._pin(thread, post.id, pin=True)
-            except Exception:
-                # Put the previous accepted answer back: a refused /accept must leave the question
-                # as it was, not without an accepted answer (tests/reliability/test_discord_errors.py).
-                await self._restore_pin(thread, previous)
-                raise
-
-        # The target question's channel decides, not the one /accept was typed in.
-        moderator = await member_is_moderator(interaction, thread.parent_id)
-        await self.service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
-        await mark_solved(thread, True)
-        link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
-        await interaction.followup.send(f"Accepted: {link}", ephemeral=True)
-
-    async def _pin(self, thread: discord.Thread, message_id: int | None, *, pin: bool) -> None:
-        """Pin or unpin, turning Discord's refusals into what the member needs to know."""
-        if message_id is None:
-            return
-        message = thread.get_partial_message(message_id)
-        try:
-            if pin:
-                await message.pin(reason="Accepted answer")
-            else:
-                await message.unpin(reason="No longer the accepted answer")
-        except discord.Forbidden as exc:
-            # Said once per channel in the log (the member hears it every time): an admin must act.
-            channel_id = thread.parent_id or thread.id
-            if channel_id not in self._warned_forbidden:
-                self._warned_forbidden.add(channel_id)
-                log.warning("Cannot pin in thread %s (channel %s): Quorum needs the Pin Messages permission there "
-                            "to mark accepted answers.", thread.id, channel_id)  # fmt: skip
-            raise ForumError(
-                "I need the Pin Messages permission in this channel to mark accepted answers: "
-                "a server admin can grant it."
-            ) from exc
-        except discord.NotFound as exc:
-            if not pin:
-                return  # the old accepted answer is gone from Discord: nothing left to unpin
-            # Deleted in Discord before its deletion event reached the store: an expected race.
-            raise ForumError("That answer no longer exists in Discord.") from exc
-        except discord.HTTPException as exc:
-            if exc.code == 50083 or thread.archived or thread.locked:
-                raise ForumError("This thread is archived or locked: reopen it to change the accepted answer.") from exc
-            if exc.code == 30003:
-                raise ForumError("This thread has reached Discord's limit of 250 pins.") from exc
-            raise
-
-    async def _restore_pin(self, thread: discord.Thread, message_id: int | None) -> None:
-        """Best effort: the member already hears about the first failure; this one is only logged."""
-        if message_id is None:
-            return
-        try:
-            await thread.get_partial_message(message_id).pin(reason="Accepting another answer failed")
-        except discord.HTTPException as exc:
-            log.warning("Could not pin %s again in thread %s after a refused accept: %s", message_id, thread.id, exc)
 
 
 def pin_notice(message: discord.Message, bot_id: int) -> tuple[int, int | None] | None:
@@ -186,21 +118,6 @@ async def reconcile_pins(service: ForumService, thread: discord.Thread, bot_id: 
         else:
             await service.acceptance.unpinned_by_bot(thread.id, message_id, bot_id)
     await mark_solved(thread, plan.accepted_id is not None)
-
-
-async def mark_solved(thread: discord.Thread, solved: bool) -> None:
-    """Apply or remove the forum's "Solved" tag, if it has one."""
-    forum = thread.parent
-    if not isinstance(forum, discord.ForumChannel):
-        return
-    tag = next((t for t in forum.available_tags if t.name.casefold() == SOLVED_TAG), None)
-    if tag is None or (tag in thread.applied_tags) == solved:
-        return
-    tags = [t for t in thread.applied_tags if t.id != tag.id] + ([tag] if solved else [])
-    try:
-        await thread.edit(applied_tags=tags[:5], reason="Accepted answer changed")
-    except discord.HTTPException as exc:
-        log.warning("Cannot update the Solved tag of thread %s: %s", thread.id, exc)
 
 
 async def setup(bot: commands.Bot) -> None:

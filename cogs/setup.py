@@ -1,4 +1,4 @@
-"""/quorum setup: where questions live, who moderates, which emojis vote."""
+"""/quorum setup: where questions live, who moderates, which emojis vote, when follow-ups come."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.forum.followups import MAX_HOURS
 from bot.forum.models import GuildSettings
 from bot.forum.service import ForumService
 from cogs import quorum_group
@@ -47,6 +48,8 @@ class Setup(commands.Cog):
         upvote="Emoji that counts as an upvote (default 👍)",
         downvote="Emoji that counts as a downvote (default 👎)",
         daily_vote_cap="How many votes a member may cast per day, UTC (default 40)",
+        idle_nudge_hours="Hours after the newest answer, none accepted, to remind the asker once (default 24, 0: off)",
+        archive_after_accept_hours="Hours after an answer is accepted to archive the thread (default 24, 0: off)",
     )
     @server_manager_only()
     async def setup(
@@ -57,10 +60,14 @@ class Setup(commands.Cog):
         upvote: str | None = None,
         downvote: str | None = None,
         daily_vote_cap: app_commands.Range[int, 1, 1000] | None = None,
+        idle_nudge_hours: app_commands.Range[int, 0, MAX_HOURS] | None = None,
+        archive_after_accept_hours: app_commands.Range[int, 0, MAX_HOURS] | None = None,
     ) -> None:
         assert interaction.guild is not None
         settings = self.service.settings(interaction.guild.id)
-        if any(value is not None for value in (channel, moderator_role, upvote, downvote, daily_vote_cap)):
+        hours = (idle_nudge_hours, archive_after_accept_hours)
+        given = (channel, moderator_role, upvote, downvote, daily_vote_cap, *hours)
+        if any(value is not None for value in given):
             settings = await self.service.configure(
                 interaction.guild.id,
                 interaction.user.id,
@@ -69,6 +76,8 @@ class Setup(commands.Cog):
                 upvote_emoji=upvote,
                 downvote_emoji=downvote,
                 daily_vote_cap=daily_vote_cap,
+                idle_nudge_hours=idle_nudge_hours,
+                archive_after_accept_hours=archive_after_accept_hours,
             )
         await interaction.response.send_message(
             embed=self.describe(interaction.guild, settings),
@@ -92,6 +101,7 @@ class Setup(commands.Cog):
         )
         votes = f"{settings.upvote_emoji} up, {settings.downvote_emoji} down, at most {settings.daily_vote_cap} a day"
         embed.add_field(name="Votes", value=votes, inline=False)
+        embed.add_field(name="Follow-ups", value=_followups(settings), inline=False)
         problems = []
         if isinstance(channel, discord.ForumChannel | discord.TextChannel):
             granted = channel.permissions_for(guild.me)
@@ -107,6 +117,14 @@ class Setup(commands.Cog):
             embed.add_field(name="Needs attention", value="\n".join(problems), inline=False)
             embed.colour = discord.Colour.orange()
         return embed
+
+
+def _followups(settings: GuildSettings) -> str:
+    nudge = settings.idle_nudge_hours
+    archive = settings.archive_after_accept_hours
+    nudge_text = f"the asker is reminded {nudge} h after the newest answer, none accepted" if nudge else "no idle nudge"
+    archive_text = f"a thread is archived {archive} h after its answer is accepted" if archive else "no archiving"
+    return f"{nudge_text}; {archive_text}"
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -75,7 +75,7 @@ def post_params(p: Post) -> tuple:
 def settings_params(s: GuildSettings, at: datetime) -> tuple:
     return (
         s.guild_id, s.forum_channel_id, s.moderator_role_id, s.upvote_emoji, s.downvote_emoji,
-        s.daily_vote_cap, to_ms(at),
+        s.daily_vote_cap, to_ms(at), s.idle_nudge_hours, s.archive_after_accept_hours,
     )  # fmt: skip
 
 
@@ -94,6 +94,8 @@ def settings_from_row(r: sqlite3.Row) -> GuildSettings:
         upvote_emoji=r["upvote_emoji"],
         downvote_emoji=r["downvote_emoji"],
         daily_vote_cap=r["daily_vote_cap"],
+        idle_nudge_hours=r["idle_nudge_hours"],
+        archive_after_accept_hours=r["archive_after_accept_hours"],
     )
 
 

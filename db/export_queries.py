@@ -14,7 +14,8 @@ ORDER BY guild_id
 POSTS_IN = "SELECT count(*) FROM posts WHERE guild_id = ?"
 
 SETTINGS = """
-SELECT forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap, updated_at
+SELECT forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap, updated_at,
+       idle_nudge_hours, archive_after_accept_hours
 FROM guild_settings WHERE guild_id = ?
 """
 

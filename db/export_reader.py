@@ -79,7 +79,8 @@ class ExportSnapshot:
             return None
         r = rows[0]
         settings = GuildSettings(guild_id, r["forum_channel_id"], r["moderator_role_id"], r["upvote_emoji"],
-                                 r["downvote_emoji"], r["daily_vote_cap"])  # fmt: skip
+                                 r["downvote_emoji"], r["daily_vote_cap"], r["idle_nudge_hours"],
+                                 r["archive_after_accept_hours"])  # fmt: skip
         return StoredSettings(settings, from_ms(r["updated_at"]))
 
     async def web_guild(self, guild_id: int) -> WebGuild | None:

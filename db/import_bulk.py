@@ -27,6 +27,8 @@ BULK_TRIGGERS = (
     "questions_tags_insert",
     "questions_changed_at_insert",
     "questions_counts_insert",
+    "followups_answer_added",
+    "followups_asker_wrote",
 )
 
 _DROP = (
@@ -37,6 +39,8 @@ _DROP = (
     "DROP TRIGGER questions_tags_insert",
     "DROP TRIGGER questions_changed_at_insert",
     "DROP TRIGGER questions_counts_insert",
+    "DROP TRIGGER followups_answer_added",
+    "DROP TRIGGER followups_asker_wrote",
 )
 
 TRIGGER_TEXTS = """
@@ -83,6 +87,20 @@ _DERIVED = (
     WHERE q.id IN (SELECT value FROM json_each(?1)) AND q.deleted_at IS NULL AND q.thread_type IN (10, 11)
     GROUP BY q.channel_id, t.value
     ON CONFLICT (channel_id, tag) DO UPDATE SET questions = questions + excluded.questions
+    """,
+    # The follow-ups' marks (migration 0015): the newest live answer by someone other than the asker,
+    # and the asker's newest post.
+    """
+    UPDATE questions SET
+        last_answer_id = (SELECT p.id FROM posts p WHERE p.question_id = questions.id AND p.kind = 'answer'
+                          AND p.deleted_at IS NULL AND p.author_id != questions.author_id
+                          ORDER BY p.id DESC LIMIT 1),
+        last_answer_at = (SELECT p.created_at FROM posts p WHERE p.question_id = questions.id AND p.kind = 'answer'
+                          AND p.deleted_at IS NULL AND p.author_id != questions.author_id
+                          ORDER BY p.id DESC LIMIT 1),
+        asker_post_id = (SELECT max(p.id) FROM posts p WHERE p.question_id = questions.id
+                         AND p.author_id = questions.author_id)
+    WHERE id IN (SELECT value FROM json_each(?1))
     """,
     # Each post once: the search index writes a post's whole current state, whatever changed.
     """

@@ -58,12 +58,13 @@ WHERE guild_id = ?1 AND score IS NOT coalesce((SELECT score FROM posts WHERE id 
 
 UPSERT_SETTINGS = """
 INSERT INTO guild_settings (guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji,
-                            daily_vote_cap, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+                            daily_vote_cap, updated_at, idle_nudge_hours, archive_after_accept_hours)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (guild_id) DO UPDATE SET forum_channel_id = excluded.forum_channel_id,
     moderator_role_id = excluded.moderator_role_id, upvote_emoji = excluded.upvote_emoji,
     downvote_emoji = excluded.downvote_emoji, daily_vote_cap = excluded.daily_vote_cap,
-    updated_at = excluded.updated_at
+    updated_at = excluded.updated_at, idle_nudge_hours = excluded.idle_nudge_hours,
+    archive_after_accept_hours = excluded.archive_after_accept_hours
 WHERE excluded.updated_at > guild_settings.updated_at
 """
 

@@ -4,23 +4,28 @@
 
 UPSERT_SETTINGS = """
 INSERT INTO guild_settings
-    (guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+    (guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap, updated_at,
+     idle_nudge_hours, archive_after_accept_hours)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (guild_id) DO UPDATE SET
     forum_channel_id = excluded.forum_channel_id,
     moderator_role_id = excluded.moderator_role_id,
     upvote_emoji = excluded.upvote_emoji,
     downvote_emoji = excluded.downvote_emoji,
     daily_vote_cap = excluded.daily_vote_cap,
-    updated_at = excluded.updated_at
+    updated_at = excluded.updated_at,
+    idle_nudge_hours = excluded.idle_nudge_hours,
+    archive_after_accept_hours = excluded.archive_after_accept_hours
 """
 
 GET_SETTINGS = """
-SELECT guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap
+SELECT guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap,
+       idle_nudge_hours, archive_after_accept_hours
 FROM guild_settings WHERE guild_id = ?
 """
 ALL_SETTINGS = """
-SELECT guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap
+SELECT guild_id, forum_channel_id, moderator_role_id, upvote_emoji, downvote_emoji, daily_vote_cap,
+       idle_nudge_hours, archive_after_accept_hours
 FROM guild_settings ORDER BY guild_id
 """
 

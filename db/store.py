@@ -29,6 +29,7 @@ from .acceptance import drop_acceptance_of, set_acceptance
 from .connection import check_writable, open_reader, open_writer, run_on_connection_thread
 from .erasure import ErasureStore
 from .export_reader import ExportSnapshot
+from .followups import FollowupsStore
 from .import_writes import ImportProgress, ImportSummary, import_file
 from .member_export import MemberExportStore
 from .member_stats import MemberStatsStore
@@ -61,7 +62,7 @@ PROBE_KEY = "store:write_probe"
 
 
 class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore,
-                  RetentionStore, MemberExportStore, SimilarOfferStore):  # fmt: skip
+                  RetentionStore, MemberExportStore, SimilarOfferStore, FollowupsStore):  # fmt: skip
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(
@@ -334,7 +335,8 @@ def _describe(s: GuildSettings) -> str:
     # The audit entry says what was set, so the log alone answers "who changed what".
     return (
         f"forum channel {s.forum_channel_id}, moderator role {s.moderator_role_id}, "
-        f"votes {s.upvote_emoji} / {s.downvote_emoji}, daily vote cap {s.daily_vote_cap}"
+        f"votes {s.upvote_emoji} / {s.downvote_emoji}, daily vote cap {s.daily_vote_cap}, "
+        f"idle nudge {s.idle_nudge_hours} h, archive after accept {s.archive_after_accept_hours} h"
     )
 
 

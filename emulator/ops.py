@@ -81,6 +81,12 @@ async def send_message(emu, author_id: int, channel_id: int, content: str = "", 
     w = emu.world
     ch = get_channel(emu, channel_id)
     if check:
+        md = ch.get("thread_metadata")
+        if md and md["archived"] and not md.get("locked") and ch["type"] not in (4, 13, 15, 16):
+            # "Sending a message will automatically unarchive the thread, unless the thread has been
+            # locked by a moderator" (Discord, topics/threads): THREAD_UPDATE, then the message.
+            require(emu, author_id, ch, P.SEND_MESSAGES_IN_THREADS)
+            await update_thread(emu, int(channel_id), archived=False)
         require_sendable(emu, author_id, ch)
     if enforce_limits and content and len(content) > 2000:
         raise field_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")

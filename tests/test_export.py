@@ -95,7 +95,8 @@ async def test_every_kind_of_data_is_exported(store):
     [guild] = await exported(store, G)
     assert guild["format"] == "quorum-export/2" and guild["guild_id"] == str(G)
     assert guild["settings"] == {"forum_channel_id": str(CHANNEL), "moderator_role_id": str(ROLE), "upvote_emoji": "👍",
-                                 "downvote_emoji": "👎", "daily_vote_cap": 30, "updated_at": iso(0)}  # fmt: skip
+                                 "downvote_emoji": "👎", "daily_vote_cap": 30, "idle_nudge_hours": 24,
+                                 "archive_after_accept_hours": 24, "updated_at": iso(0)}  # fmt: skip
     assert guild["web"] == {"name": "The Guild", "updated_at": iso(62)}
     [channel] = guild["web_channels"]
     assert channel["channel_id"] == str(CHANNEL) and channel["published"] is True

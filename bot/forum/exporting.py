@@ -150,6 +150,8 @@ def settings_export(stored: StoredSettings | None) -> dict[str, Any] | None:
         "upvote_emoji": s.upvote_emoji,
         "downvote_emoji": s.downvote_emoji,
         "daily_vote_cap": s.daily_vote_cap,
+        "idle_nudge_hours": s.idle_nudge_hours,
+        "archive_after_accept_hours": s.archive_after_accept_hours,
         "updated_at": iso(stored.updated_at),
     }
 

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from .exporting import export_schema
+from .followups import DEFAULT_HOURS, MAX_HOURS
 from .ids import MAX_SNOWFLAKE
 from .import_rows import (
     AuditRow,
@@ -100,8 +101,14 @@ _VIAS = frozenset({"reaction", "command"})
 _NAME_KINDS = frozenset({"user", "role", "channel"})
 
 
+@cache
+def _properties(definition: str) -> frozenset[str]:
+    return frozenset(export_schema()["$defs"][definition].get("properties", ()))
+
+
 def _object(value: Any, definition: str) -> dict:
-    if type(value) is not dict or value.keys() != _required(definition):
+    # Every required key, and no key the schema does not name (some are optional: added later).
+    if type(value) is not dict or not _required(definition) <= value.keys() <= _properties(definition):
         raise _Invalid(f"not a {definition} object of the export schema")
     return value
 
@@ -141,6 +148,12 @@ def _opt_str(value: Any) -> str | None:
 def _int(value: Any, minimum: int | None = None) -> int:
     if type(value) is not int or (minimum is not None and value < minimum):
         raise _Invalid(f"{json.dumps(value)[:30]} is not an integer" + (f" >= {minimum}" if minimum else ""))
+    return value
+
+
+def _hours(value: Any) -> int:
+    if type(value) is not int or not 0 <= value <= MAX_HOURS:
+        raise _Invalid(f"{json.dumps(value)[:30]} is not a number of hours from 0 to {MAX_HOURS}")
     return value
 
 
@@ -234,7 +247,10 @@ def _settings(value: Any, guild_id: int) -> SettingsRow:
     s = _object(value, "settings")
     return SettingsRow(guild_id, _opt_id(s["forum_channel_id"]), _opt_id(s["moderator_role_id"]),
                        _str(s["upvote_emoji"]), _str(s["downvote_emoji"]), _int(s["daily_vote_cap"], 0),
-                       _time(s["updated_at"]))  # fmt: skip
+                       _time(s["updated_at"]),
+                       # Files from before the follow-ups lack them: the defaults, as for a new server.
+                       _hours(s.get("idle_nudge_hours", DEFAULT_HOURS)),
+                       _hours(s.get("archive_after_accept_hours", DEFAULT_HOURS)))  # fmt: skip
 
 
 def _web(value: Any, guild_id: int) -> WebGuildRow:

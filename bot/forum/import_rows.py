@@ -84,6 +84,8 @@ class SettingsRow(NamedTuple):
     downvote_emoji: str
     daily_vote_cap: int
     updated_at: int
+    idle_nudge_hours: int
+    archive_after_accept_hours: int
 
 
 class WebGuildRow(NamedTuple):

@@ -31,6 +31,8 @@ class GuildSettings:
     upvote_emoji: str = DEFAULT_UPVOTE
     downvote_emoji: str = DEFAULT_DOWNVOTE
     daily_vote_cap: int = 40
+    idle_nudge_hours: int = 24  # nudge the asker this long after the newest answer, none accepted (0: off)
+    archive_after_accept_hours: int = 24  # archive a question's thread this long after an accept (0: off)
 
 
 @dataclass(frozen=True, slots=True)

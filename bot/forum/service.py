@@ -17,6 +17,7 @@ from .editing import QuestionEdit
 from .erasure import Erasure
 from .errors import BadInput, NotConfigured
 from .events import MessageInfo, ThreadInfo
+from .followups import Followups, check_hours
 from .member_export import MemberExport
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .moderation_service import ModerationService
@@ -79,6 +80,8 @@ class ForumService:
         self.retention = Retention(store, clock, retention)  # type: ignore[arg-type]  # deleted text, departed guilds
         self.similar_offers = SimilarOffers(store, clock)  # type: ignore[arg-type]  # in members' own posts
         self._new_question_observers: list[Callable[[int], None]] = []
+        # Nudges to quiet askers, archiving solved threads, /unanswered (migration 0015)
+        self.followups = Followups(store, clock, self.settings)  # type: ignore[arg-type]
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
@@ -115,6 +118,8 @@ class ForumService:
         upvote_emoji: str | None = None,
         downvote_emoji: str | None = None,
         daily_vote_cap: int | None = None,
+        idle_nudge_hours: int | None = None,
+        archive_after_accept_hours: int | None = None,
     ) -> GuildSettings:
         """Change what was given, keep the rest."""
         current = self.settings(guild_id)
@@ -131,6 +136,10 @@ class ForumService:
             if not 1 <= daily_vote_cap <= MAX_DAILY_VOTES:
                 raise BadInput(f"The daily vote cap must be between 1 and {MAX_DAILY_VOTES}.")
             changes["daily_vote_cap"] = daily_vote_cap
+        if idle_nudge_hours is not None:
+            changes["idle_nudge_hours"] = check_hours(idle_nudge_hours, "The idle nudge")
+        if archive_after_accept_hours is not None:
+            changes["archive_after_accept_hours"] = check_hours(archive_after_accept_hours, "Archiving after an accept")
         updated = replace(current, **changes)
         if updated.upvote_emoji == updated.downvote_emoji:
             raise BadInput("The upvote and downvote emojis must differ.")

@@ -24,6 +24,7 @@ DERIVED = {
     "fts": "SELECT term, doc, col, offset FROM temp.fts_terms ORDER BY doc, col, offset",
     "tags": "SELECT guild_id, tag, question_id FROM question_tags ORDER BY question_id, tag",
     "changed": "SELECT id, changed_at FROM questions ORDER BY id",
+    "followups": "SELECT id, last_answer_id, last_answer_at, asker_post_id FROM questions ORDER BY id",
     "channel_counts": "SELECT channel_id, questions FROM channel_question_counts ORDER BY channel_id",
     "tag_counts": "SELECT channel_id, tag, questions FROM channel_tag_counts ORDER BY channel_id, tag",
     "journal": "SELECT DISTINCT post_id FROM search_changes ORDER BY post_id",
