@@ -38,6 +38,8 @@ COGS = (
     "cogs.names",
     "cogs.privacy",
     "cogs.guild_presence",  # a departed guild's data is deleted after QUORUM_GUILD_RETENTION_DAYS
+    "cogs.notifications",  # /notify, /follow: what members are told (sent by bot/notifier.py)
+    "cogs.suggesting",  # "Suggest as solution"
 )
 
 # What Quorum listens to: message content (answers are messages), reactions (votes), guilds

@@ -28,7 +28,6 @@ class Accepting(commands.Cog):
         self.service = service
         self.accept_menu = app_commands.ContextMenu(name="Accept answer", callback=self.accept_from_menu)
         self.accept_menu.guild_only = True
-        self._warned_forbidden: set[int] = set()  # channels whose missing Pin Messages was logged
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.accept_menu)
@@ -86,71 +85,88 @@ class Accepting(commands.Cog):
         await interaction.followup.send("The answer is no longer accepted.", ephemeral=True)
 
     async def _accept(self, interaction: discord.Interaction, thread_id: int | None, answer_id: int | None) -> None:
-        thread = interaction.guild.get_thread(thread_id) if interaction.guild and thread_id else None
-        if thread is None or answer_id is None:
-            raise NotFound("That message is not an answer in a question thread.")
-        # Pinning is a round trip or two: defer, Discord's 3 s deadline must not bite.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-
-        async def in_discord(question: Question, post: Post) -> None:
-            previous = question.accepted_answer_id if question.accepted_answer_id not in (None, post.id) else None
-            await self._pin(thread, previous, pin=False)
-            try:
-                await self._pin(thread, post.id, pin=True)
-            except Exception:
-                # Put the previous accepted answer back: a refused /accept must leave the question
-                # as it was, not without an accepted answer (tests/reliability/test_discord_errors.py).
-                await self._restore_pin(thread, previous)
-                raise
-
-        # The target question's channel decides, not the one /accept was typed in.
-        moderator = await member_is_moderator(interaction, thread.parent_id)
-        await self.service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
-        await mark_solved(thread, True)
-        link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
-        await interaction.followup.send(f"Accepted: {link}", ephemeral=True)
+        await accept_answer(interaction, thread_id, answer_id)
 
     async def _pin(self, thread: discord.Thread, message_id: int | None, *, pin: bool) -> None:
-        """Pin or unpin, turning Discord's refusals into what the member needs to know."""
-        if message_id is None:
-            return
-        message = thread.get_partial_message(message_id)
+        await pin_answer(thread, message_id, pin=pin)
+
+
+_warned_forbidden: set[int] = set()  # channels whose missing Pin Messages was logged
+
+
+async def accept_answer(interaction: discord.Interaction, thread_id: int | None, answer_id: int | None) -> None:
+    """/accept, "Accept answer" and a suggestion's Accept button: the same rights (the asker, or a
+    moderator of the question's channel), the same pin, the same reputation. Answers the interaction
+    privately; ForumError when refused."""
+    thread = interaction.guild.get_thread(thread_id) if interaction.guild and thread_id else None
+    if thread is None or answer_id is None:
+        raise NotFound("That message is not an answer in a question thread.")
+    # Pinning is a round trip or two: defer, Discord's 3 s deadline must not bite.
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+    async def in_discord(question: Question, post: Post) -> None:
+        previous = question.accepted_answer_id if question.accepted_answer_id not in (None, post.id) else None
+        await pin_answer(thread, previous, pin=False)
         try:
-            if pin:
-                await message.pin(reason="Accepted answer")
-            else:
-                await message.unpin(reason="No longer the accepted answer")
-        except discord.Forbidden as exc:
-            # Said once per channel in the log (the member hears it every time): an admin must act.
-            channel_id = thread.parent_id or thread.id
-            if channel_id not in self._warned_forbidden:
-                self._warned_forbidden.add(channel_id)
-                log.warning("Cannot pin in thread %s (channel %s): Quorum needs the Pin Messages permission there "
-                            "to mark accepted answers.", thread.id, channel_id)  # fmt: skip
-            raise ForumError(
-                "I need the Pin Messages permission in this channel to mark accepted answers: "
-                "a server admin can grant it."
-            ) from exc
-        except discord.NotFound as exc:
-            if not pin:
-                return  # the old accepted answer is gone from Discord: nothing left to unpin
-            # Deleted in Discord before its deletion event reached the store: an expected race.
-            raise ForumError("That answer no longer exists in Discord.") from exc
-        except discord.HTTPException as exc:
-            if exc.code == 50083 or thread.archived or thread.locked:
-                raise ForumError("This thread is archived or locked: reopen it to change the accepted answer.") from exc
-            if exc.code == 30003:
-                raise ForumError("This thread has reached Discord's limit of 250 pins.") from exc
+            await pin_answer(thread, post.id, pin=True)
+        except Exception:
+            # Put the previous accepted answer back: a refused /accept must leave the question
+            # as it was, not without an accepted answer (tests/reliability/test_discord_errors.py).
+            await _restore_pin(thread, previous)
             raise
 
-    async def _restore_pin(self, thread: discord.Thread, message_id: int | None) -> None:
-        """Best effort: the member already hears about the first failure; this one is only logged."""
-        if message_id is None:
-            return
-        try:
-            await thread.get_partial_message(message_id).pin(reason="Accepting another answer failed")
-        except discord.HTTPException as exc:
-            log.warning("Could not pin %s again in thread %s after a refused accept: %s", message_id, thread.id, exc)
+    service: ForumService = interaction.client.service  # type: ignore[attr-defined]
+    # The target question's channel decides, not the one /accept was typed in.
+    moderator = await member_is_moderator(interaction, thread.parent_id)
+    await service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
+    service.notices.nudge()  # the asker may hear of it
+    await mark_solved(thread, True)
+    link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
+    await interaction.followup.send(f"Accepted: {link}", ephemeral=True)
+
+
+async def pin_answer(thread: discord.Thread, message_id: int | None, *, pin: bool) -> None:
+    """Pin or unpin, turning Discord's refusals into what the member needs to know."""
+    if message_id is None:
+        return
+    message = thread.get_partial_message(message_id)
+    try:
+        if pin:
+            await message.pin(reason="Accepted answer")
+        else:
+            await message.unpin(reason="No longer the accepted answer")
+    except discord.Forbidden as exc:
+        # Said once per channel in the log (the member hears it every time): an admin must act.
+        channel_id = thread.parent_id or thread.id
+        if channel_id not in _warned_forbidden:
+            _warned_forbidden.add(channel_id)
+            log.warning("Cannot pin in thread %s (channel %s): Quorum needs the Pin Messages permission there "
+                        "to mark accepted answers.", thread.id, channel_id)  # fmt: skip
+        raise ForumError(
+            "I need the Pin Messages permission in this channel to mark accepted answers: a server admin can grant it."
+        ) from exc
+    except discord.NotFound as exc:
+        if not pin:
+            return  # the old accepted answer is gone from Discord: nothing left to unpin
+        # Deleted in Discord before its deletion event reached the store: an expected race.
+        raise ForumError("That answer no longer exists in Discord.") from exc
+    except discord.HTTPException as exc:
+        if exc.code == 50083 or thread.archived or thread.locked:
+            raise ForumError("This thread is archived or locked: reopen it to change the accepted answer.") from exc
+        if exc.code == 30003:
+            raise ForumError("This thread has reached Discord's limit of 250 pins.") from exc
+        raise
+
+
+async def _restore_pin(thread: discord.Thread, message_id: int | None) -> None:
+    """Best effort: the member already hears about the first failure; this one is only logged."""
+    if message_id is None:
+        return
+    try:
+        await thread.get_partial_message(message_id).pin(reason="Accepting another answer failed")
+    except discord.HTTPException as exc:
+        log.warning("Could not pin %s again in thread %s after a refused accept: %s", message_id, thread.id, exc)
 
 
 def pin_notice(message: discord.Message, bot_id: int) -> tuple[int, int | None] | None:
@@ -176,6 +192,7 @@ async def reconcile_pins(service: ForumService, thread: discord.Thread, bot_id: 
     plan = await service.acceptance.pins_changed(thread.id, pins, away_notices=notices)
     if plan is None:
         return
+    service.notices.nudge()  # an answer accepted by a pin: its asker may hear of it
     for message_id in plan.unpin:  # one accepted answer: take older pinned answers down
         try:
             await thread.get_partial_message(message_id).unpin(reason="Another answer was accepted")

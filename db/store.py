@@ -34,6 +34,7 @@ from .member_export import MemberExportStore
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
+from .notifications import NotificationStore
 from .readers import Readers
 from .retention import RetentionStore
 from .search import SearchStore
@@ -60,7 +61,7 @@ PROBE_KEY = "store:write_probe"
 
 
 class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore,
-                  RetentionStore, MemberExportStore):
+                  RetentionStore, MemberExportStore, NotificationStore):
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(

@@ -19,11 +19,13 @@ from .member_export import MemberExport
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .moderation_service import ModerationService
 from .names import NameBook
+from .notifications import DEFAULT_DIGEST_MINUTES, Notices
 from .ports import ForumStore
 from .profiles import Profiles
 from .publishing import Publishing
 from .repair import Repair, probe_with
 from .retention import DEFAULT_PERIODS, Retention, RetentionPeriods
+from .suggestions import Suggestions
 from .summary import Place
 from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
@@ -41,7 +43,7 @@ def utcnow() -> datetime:
 class ForumService:
     def __init__(
         self, store: ForumStore, *, clock: Callable[[], datetime] = utcnow,
-        retention: RetentionPeriods = DEFAULT_PERIODS,
+        retention: RetentionPeriods = DEFAULT_PERIODS, digest_minutes: int = DEFAULT_DIGEST_MINUTES,
     ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
@@ -67,6 +69,9 @@ class ForumService:
         self.erasure = Erasure(store, clock)  # type: ignore[arg-type]  # a member's data, on their request
         self.member_export = MemberExport(store, clock)  # type: ignore[arg-type]  # and a copy of it, for them
         self.retention = Retention(store, clock, retention)  # type: ignore[arg-type]  # deleted text, departed guilds
+        # /notify, /follow (told from the store by the app's periodic run) and "Suggest as solution".
+        self.notices = Notices(store, clock, digest_minutes)  # type: ignore[arg-type]
+        self.suggestions = Suggestions(store, clock)  # type: ignore[arg-type]
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
@@ -223,7 +228,10 @@ class ForumService:
             reply_to_id=message.reply_to_id if kind is PostKind.REPLY else None,
             attachments=message.attachments,
         )
-        return await self.store.add_post(post)
+        added = await self.store.add_post(post)
+        if added and kind is PostKind.ANSWER:
+            self.notices.nudge()  # its asker may be waiting to hear of it
+        return added
 
     async def message_edited(self, message: MessageInfo, thread: ThreadInfo | None, edited_at: datetime) -> bool:
         """A new text is a revision by its author (only authors can edit a message on Discord)."""

@@ -1,0 +1,5 @@
+-- 0015: a placeholder on branch notify17 only, so 0016 applies here (numbers must have no gap).
+-- Number 15 belongs to another branch: DELETE THIS FILE when merging that branch's 0015.
+BEGIN IMMEDIATE;
+PRAGMA user_version = 15;
+COMMIT;
