@@ -30,7 +30,8 @@ class Notifications(commands.Cog):
     async def notify(self, interaction: discord.Interaction, answers: Literal["on", "off"] | None = None) -> None:
         assert interaction.guild_id is not None
         if answers is not None:
-            await self.notices.set_answers(interaction.guild_id, interaction.user.id, answers == "on")
+            # The interaction's id is Discord's "now": answers after it are news.
+            await self.notices.set_answers(interaction.guild_id, interaction.user.id, answers == "on", interaction.id)
         on, via = await self.notices.answers(interaction.guild_id, interaction.user.id)
         if not on:
             text = "You are not told of answers to your questions here. `/notify answers:on` turns it on."
@@ -48,7 +49,8 @@ class Notifications(commands.Cog):
     async def follow(self, interaction: discord.Interaction, tag: app_commands.Range[str, 1, 20]) -> None:
         assert interaction.guild is not None
         known = await self._known_tags(interaction.guild)
-        name, followed = await self.notices.follow(interaction.guild.id, interaction.user.id, tag, known)
+        name, followed = await self.notices.follow(interaction.guild.id, interaction.user.id, tag, known,
+                                                   interaction.id)  # fmt: skip
         minutes = self.bot.settings.follow_digest_minutes
         if followed is Followed.FULL:
             text = f"You follow {MAX_FOLLOWS} tags already: `/unfollow` one first."

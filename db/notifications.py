@@ -9,6 +9,7 @@ from functools import partial
 
 from bot.forum.notifications import (
     DigestItem,
+    DigestMark,
     DigestQuery,
     DueDigest,
     Followed,
@@ -25,9 +26,11 @@ from .writer import Writer
 
 # Turning answers on starts the count afresh (older answers are no news) and tries DMs again.
 SET_ANSWERS_ON = """
-INSERT INTO notify_members (guild_id, user_id, answers, answers_since, via) VALUES (?1, ?2, 1, ?3, 'dm')
+INSERT INTO notify_members (guild_id, user_id, answers, answers_since, answers_after, via)
+VALUES (?1, ?2, 1, ?3, ?4, 'dm')
 ON CONFLICT (guild_id, user_id) DO UPDATE SET answers = 1, via = 'dm',
-    answers_since = CASE WHEN notify_members.answers = 1 THEN notify_members.answers_since ELSE ?3 END
+    answers_since = CASE WHEN notify_members.answers = 1 THEN notify_members.answers_since ELSE ?3 END,
+    answers_after = CASE WHEN notify_members.answers = 1 THEN notify_members.answers_after ELSE ?4 END
 """
 SET_ANSWERS_OFF = "UPDATE notify_members SET answers = 0 WHERE guild_id = ?1 AND user_id = ?2"
 ANSWERS_NOTIFY = "SELECT answers, via FROM notify_members WHERE guild_id = ? AND user_id = ?"
@@ -38,25 +41,27 @@ FOLLOWS_ONE = "SELECT 1 FROM tag_follows WHERE guild_id = ?1 AND user_id = ?2 AN
 INSERT_FOLLOW = "INSERT INTO tag_follows (guild_id, user_id, tag) VALUES (?1, ?2, ?3)"
 # The first follow starts the member's digests: questions from then on.
 START_DIGEST = """
-INSERT INTO notify_members (guild_id, user_id, digest_through) VALUES (?1, ?2, ?3)
-ON CONFLICT (guild_id, user_id) DO UPDATE SET digest_through = coalesce(notify_members.digest_through, ?3)
+INSERT INTO notify_members (guild_id, user_id, digest_after, digest_at) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (guild_id, user_id) DO UPDATE SET digest_after = coalesce(notify_members.digest_after, ?3),
+    digest_at = coalesce(notify_members.digest_at, ?4)
 """
 DELETE_FOLLOW = "DELETE FROM tag_follows WHERE guild_id = ?1 AND user_id = ?2 AND tag = ?3"
 FOLLOWED_TAGS = "SELECT tag FROM tag_follows WHERE guild_id = ? AND user_id = ? ORDER BY tag LIMIT 100"
 
-# The questions of opted-in askers with an untold answer by someone else, or an untold acceptance,
-# whose last message is older than the fold window. Through questions_by_author and posts_by_question.
+# The questions of opted-in askers with an untold answer by someone else (since they opted in), or an
+# untold acceptance, whose last message is older than the fold window. Through questions_by_author and
+# posts_by_question.
 UNTOLD_QUESTIONS = """
 SELECT * FROM (
     SELECT q.id, q.guild_id, q.title, q.author_id, m.via, m.answers_since,
            q.accepted_answer_id, q.accepted_by, q.accepted_at,
            coalesce(n.told_through, 0) AS told_through, n.told_accept, n.sent_at,
            (SELECT count(*) FROM posts p WHERE p.question_id = q.id AND p.kind = 'answer' AND p.deleted_at IS NULL
-                AND p.author_id != q.author_id AND p.id > coalesce(n.told_through, 0)
-                AND p.created_at >= m.answers_since) AS new_answers,
+                AND p.author_id != q.author_id AND p.id > max(coalesce(n.told_through, 0), m.answers_after))
+                AS new_answers,
            (SELECT max(p.id) FROM posts p WHERE p.question_id = q.id AND p.kind = 'answer' AND p.deleted_at IS NULL
-                AND p.author_id != q.author_id AND p.id > coalesce(n.told_through, 0)
-                AND p.created_at >= m.answers_since) AS newest
+                AND p.author_id != q.author_id AND p.id > max(coalesce(n.told_through, 0), m.answers_after))
+                AS newest
     FROM notify_members m
     JOIN questions q ON q.guild_id = m.guild_id AND q.author_id = m.user_id AND q.deleted_at IS NULL
     LEFT JOIN answer_notices n ON n.question_id = q.id
@@ -72,30 +77,33 @@ ON CONFLICT (question_id) DO UPDATE SET told_through = excluded.told_through, to
 """
 
 DUE_DIGESTS = """
-SELECT m.guild_id, m.user_id, m.digest_through FROM notify_members m
-WHERE m.digest_through IS NOT NULL AND m.digest_through <= ?1
+SELECT m.guild_id, m.user_id, m.digest_after, m.digest_at FROM notify_members m
+WHERE m.digest_at IS NOT NULL AND m.digest_at <= ?1
   AND EXISTS (SELECT 1 FROM tag_follows f WHERE f.guild_id = m.guild_id AND f.user_id = m.user_id)
-ORDER BY m.digest_through, m.guild_id, m.user_id LIMIT ?2
+ORDER BY m.digest_at, m.guild_id, m.user_id LIMIT ?2
 """
 # New questions in the member's tags, not theirs, in channels they may read (private threads are
-# never stored). ?1 guild, ?2 member, ?3 after, ?4 until, ?5 readable channels (JSON), ?6 limit.
+# never stored). ?1 guild, ?2 member, ?3 after (a snowflake), ?4 its time in unix ms (so the range
+# runs on questions_by_guild), ?5 readable channels (JSON), ?6 limit.
 DIGEST_QUESTIONS = """
 SELECT q.id, q.title, q.created_at FROM questions q
-WHERE q.guild_id = ?1 AND q.created_at > ?3 AND q.created_at <= ?4 AND q.deleted_at IS NULL AND q.author_id != ?2
+WHERE q.guild_id = ?1 AND q.created_at >= ?4 AND q.id > ?3 AND q.deleted_at IS NULL AND q.author_id != ?2
   AND q.channel_id IN (SELECT value FROM json_each(?5))
   AND EXISTS (SELECT 1 FROM question_tags t JOIN tag_follows f ON f.guild_id = t.guild_id AND f.tag = t.tag
               WHERE t.question_id = q.id AND f.guild_id = ?1 AND f.user_id = ?2)
-ORDER BY q.created_at, q.id LIMIT ?6
+ORDER BY q.id LIMIT ?6
 """
 DIGEST_COUNT = """
 SELECT count(*) FROM (SELECT 1 FROM questions q
-WHERE q.guild_id = ?1 AND q.created_at > ?3 AND q.created_at <= ?4 AND q.deleted_at IS NULL AND q.author_id != ?2
+WHERE q.guild_id = ?1 AND q.created_at >= ?4 AND q.id > ?3 AND q.deleted_at IS NULL AND q.author_id != ?2
   AND q.channel_id IN (SELECT value FROM json_each(?5))
   AND EXISTS (SELECT 1 FROM question_tags t JOIN tag_follows f ON f.guild_id = t.guild_id AND f.tag = t.tag
               WHERE t.question_id = q.id AND f.guild_id = ?1 AND f.user_id = ?2)
 LIMIT 10000)
 """
-SET_DIGEST_THROUGH = "UPDATE notify_members SET digest_through = ?3 WHERE guild_id = ?1 AND user_id = ?2"
+NEWEST_QUESTION = "SELECT id FROM questions WHERE guild_id = ? ORDER BY created_at DESC, id DESC LIMIT 1"
+SET_DIGEST_MARK = "UPDATE notify_members SET digest_after = ?3, digest_at = ?4 WHERE guild_id = ?1 AND user_id = ?2"
+DISCORD_EPOCH_MS = 1420070400000  # a snowflake's time is its top bits plus this
 
 SUGGESTION_EXISTS = "SELECT 1 FROM suggestions WHERE answer_id = ?"
 SUGGESTIONS_BY = "SELECT count(*) FROM suggestions WHERE question_id = ?1 AND suggester_id = ?2"
@@ -118,9 +126,11 @@ class NotificationStore:
     _fetchone: Callable[[str, tuple], Awaitable[sqlite3.Row | None]]
 
     async def set_answers_notify(self, setting: NotifySetting) -> None:
-        sql = SET_ANSWERS_ON if setting.answers else SET_ANSWERS_OFF
-        params = (setting.guild_id, setting.user_id, cv.to_ms(setting.at))
-        await self.writer.run_sync(partial(_execute, sql, params if setting.answers else params[:2]))
+        if setting.answers:
+            sql, params = SET_ANSWERS_ON, (setting.guild_id, setting.user_id, cv.to_ms(setting.at), setting.after)
+        else:
+            sql, params = SET_ANSWERS_OFF, (setting.guild_id, setting.user_id)
+        await self.writer.run_sync(partial(_execute, sql, params))
 
     async def answers_notify(self, guild_id: int, user_id: int) -> tuple[bool, Via]:
         row = await self._fetchone(ANSWERS_NOTIFY, (guild_id, user_id))
@@ -149,11 +159,12 @@ class NotificationStore:
 
     async def due_digests(self, due_before, limit: int) -> list[DueDigest]:
         rows = await self._fetchall(DUE_DIGESTS, (cv.to_ms(due_before), limit))
-        return [DueDigest(r["guild_id"], r["user_id"], cv.from_ms(r["digest_through"])) for r in rows]
+        return [DueDigest(r["guild_id"], r["user_id"], DigestMark(r["digest_after"], cv.from_ms(r["digest_at"])))
+                for r in rows]  # fmt: skip
 
     async def digest_questions(self, query: DigestQuery) -> tuple[list[DigestItem], int]:
-        params = (query.guild_id, query.user_id, cv.to_ms(query.after), cv.to_ms(query.until),
-                  query.readable.as_json())  # fmt: skip
+        since_ms = (query.after >> 22) + DISCORD_EPOCH_MS
+        params = (query.guild_id, query.user_id, query.after, since_ms, query.readable.as_json())
         rows = await self._fetchall(DIGEST_QUESTIONS, (*params, query.limit))
         items = [DigestItem(r["id"], r["title"], cv.from_ms(r["created_at"])) for r in rows]
         total = len(items)
@@ -162,8 +173,13 @@ class NotificationStore:
             total = row[0] if row is not None else total
         return items, total
 
-    async def set_digest_through(self, guild_id: int, user_id: int, through) -> None:
-        await self.writer.run_sync(partial(_execute, SET_DIGEST_THROUGH, (guild_id, user_id, cv.to_ms(through))))
+    async def newest_question(self, guild_id: int) -> int | None:
+        row = await self._fetchone(NEWEST_QUESTION, (guild_id,))
+        return row["id"] if row is not None else None
+
+    async def set_digest_mark(self, guild_id: int, user_id: int, mark: DigestMark) -> None:
+        params = (guild_id, user_id, mark.after, cv.to_ms(mark.at))
+        await self.writer.run_sync(partial(_execute, SET_DIGEST_MARK, params))
 
     # -- suggestions
 
@@ -195,7 +211,7 @@ def _follow(request: FollowRequest, conn: sqlite3.Connection) -> Followed:
     if conn.execute(FOLLOWS_COUNT, key).fetchone()[0] >= request.cap:
         return Followed.FULL
     conn.execute(INSERT_FOLLOW, (*key, request.tag))
-    conn.execute(START_DIGEST, (*key, cv.to_ms(request.at)))
+    conn.execute(START_DIGEST, (*key, request.after, cv.to_ms(request.at)))
     return Followed.ADDED
 
 

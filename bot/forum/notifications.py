@@ -80,7 +80,8 @@ class NotifySetting:
     guild_id: int
     user_id: int
     answers: bool
-    at: datetime
+    at: datetime  # the app's clock: acceptances recorded from then on are told
+    after: int  # a snowflake of that moment in Discord's time (the command's): answers after it are told
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,8 @@ class FollowRequest:
     guild_id: int
     user_id: int
     tag: str
-    at: datetime
+    at: datetime  # the app's clock: the first digest is due a period after the first follow
+    after: int  # a snowflake of that moment in Discord's time: questions after it are new
     cap: int = MAX_FOLLOWS
 
 
@@ -99,18 +101,26 @@ class Followed(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class DigestMark:
+    """Where a member's digests stand: questions with a larger id are new to them; the last digest
+    (or the first follow) was at `at`."""
+
+    after: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DueDigest:
     guild_id: int
     user_id: int
-    through: datetime  # questions created after this are new to them
+    mark: DigestMark
 
 
 @dataclass(frozen=True, slots=True)
 class DigestQuery:
     guild_id: int
     user_id: int
-    after: datetime
-    until: datetime
+    after: int  # question ids (snowflakes) above this
     readable: Readable
     limit: int = DIGEST_LISTED
 
@@ -128,8 +138,8 @@ class Digest:
     user_id: int
     items: tuple[DigestItem, ...]
     total: int
-    through: datetime  # the new mark once sent
-    previous: datetime
+    mark: DigestMark  # the new mark once sent
+    previous: DigestMark
 
 
 class NotificationStore(Protocol):
@@ -143,7 +153,8 @@ class NotificationStore(Protocol):
     async def save_notice_marks(self, marks: NoticeMarks) -> None: ...
     async def due_digests(self, due_before: datetime, limit: int) -> list[DueDigest]: ...
     async def digest_questions(self, query: DigestQuery) -> tuple[list[DigestItem], int]: ...
-    async def set_digest_through(self, guild_id: int, user_id: int, through: datetime) -> None: ...
+    async def newest_question(self, guild_id: int) -> int | None: ...
+    async def set_digest_mark(self, guild_id: int, user_id: int, mark: DigestMark) -> None: ...
     async def tag_names(self, guild_id: int) -> list[str]: ...
 
 
@@ -226,9 +237,10 @@ class Notices:
             self._wake()
 
     # ----- members' choices ---------------------------------------------------------------------
-    async def set_answers(self, guild_id: int, user_id: int, on: bool) -> None:
-        """On: told from now on, by DM first (again, if DMs had been refused: they may be open now)."""
-        await self.store.set_answers_notify(NotifySetting(guild_id, user_id, on, self.clock()))
+    async def set_answers(self, guild_id: int, user_id: int, on: bool, after: int) -> None:
+        """On: told from now on (`after`: the command's id), by DM first (again, if DMs had been
+        refused: they may be open now)."""
+        await self.store.set_answers_notify(NotifySetting(guild_id, user_id, on, self.clock(), after))
 
     async def answers(self, guild_id: int, user_id: int) -> tuple[bool, Via]:
         return await self.store.answers_notify(guild_id, user_id)
@@ -237,9 +249,11 @@ class Notices:
         """The forum's tags and those the guild's stored questions carry (text channels have no list)."""
         return [*forum_tags, *await self.store.tag_names(guild_id)]
 
-    async def follow(self, guild_id: int, user_id: int, tag: str, known: Sequence[str]) -> tuple[str, Followed]:
+    async def follow(self, guild_id: int, user_id: int, tag: str, known: Sequence[str],
+                     after: int) -> tuple[str, Followed]:  # fmt: skip
+        """`after`: the command's id; a first follow starts the member's digests with what comes after."""
         name = match_tag(tag, known)
-        return name, await self.store.follow_tag(FollowRequest(guild_id, user_id, name, self.clock()))
+        return name, await self.store.follow_tag(FollowRequest(guild_id, user_id, name, self.clock(), after))
 
     async def unfollow(self, guild_id: int, user_id: int, tag: str) -> tuple[str, bool]:
         wanted = tag.strip()[:MAX_TAG_LENGTH]
@@ -272,19 +286,24 @@ class Notices:
     async def digest(self, due: DueDigest, readable: Readable) -> Digest | None:
         """The new questions in the member's tags they may read, not their own; None: nothing new
         (the mark stays, so the next question goes out at the next run)."""
-        now = self.clock()
-        items, total = await self.store.digest_questions(DigestQuery(due.guild_id, due.user_id, due.through, now,
+        newest = await self.store.newest_question(due.guild_id)
+        items, total = await self.store.digest_questions(DigestQuery(due.guild_id, due.user_id, due.mark.after,
                                                                      readable))  # fmt: skip
         if not items:
             return None
-        return Digest(due.guild_id, due.user_id, tuple(items), total, now, due.through)
+        # Everything up to the guild's newest question was looked at (also what was not listed:
+        # theirs, hidden from them, in other tags).
+        mark = DigestMark(max(due.mark.after, newest or 0, items[-1].question_id), self.clock())
+        return Digest(due.guild_id, due.user_id, tuple(items), total, mark, due.mark)
 
     async def claim_digest(self, digest: Digest) -> None:
-        await self.store.set_digest_through(digest.guild_id, digest.user_id, digest.through)
+        await self.store.set_digest_mark(digest.guild_id, digest.user_id, digest.mark)
 
     async def give_back_digest(self, digest: Digest) -> None:
-        await self.store.set_digest_through(digest.guild_id, digest.user_id, digest.previous)
+        await self.store.set_digest_mark(digest.guild_id, digest.user_id, digest.previous)
 
     async def skip_digest(self, due: DueDigest) -> None:
         """The member cannot get it (left the guild, DMs refused): move on without sending."""
-        await self.store.set_digest_through(due.guild_id, due.user_id, self.clock())
+        newest = await self.store.newest_question(due.guild_id)
+        await self.store.set_digest_mark(due.guild_id, due.user_id,
+                                         DigestMark(max(due.mark.after, newest or 0), self.clock()))  # fmt: skip

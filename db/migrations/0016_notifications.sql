@@ -9,9 +9,16 @@ CREATE TABLE notify_members (
     guild_id       INTEGER NOT NULL,
     user_id        INTEGER NOT NULL,
     answers        INTEGER NOT NULL DEFAULT 0 CHECK (answers IN (0, 1)),  -- /notify answers:on
-    answers_since  INTEGER,  -- unix ms: answers and accepts after this are told
+    -- Since when: answers with a larger id (Discord's time: the /notify interaction's id) and
+    -- acceptances from this time on (the app's clock, as acceptances are recorded) are told.
+    answers_after  INTEGER,
+    answers_since  INTEGER,  -- unix ms
     via            TEXT NOT NULL DEFAULT 'dm' CHECK (via IN ('dm', 'thread')),  -- 'thread': DMs refused
-    digest_through INTEGER,  -- unix ms: questions created after this go in the next digest
+    -- Digests: questions with a larger id than digest_after are new to the member (the first
+    -- /follow's interaction id, then the newest question at the last digest); the next digest is
+    -- due a period after digest_at (the app's clock).
+    digest_after   INTEGER,
+    digest_at      INTEGER,  -- unix ms
     PRIMARY KEY (guild_id, user_id)
 ) STRICT, WITHOUT ROWID;
 
