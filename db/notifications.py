@@ -50,7 +50,7 @@ FOLLOWED_TAGS = "SELECT tag FROM tag_follows WHERE guild_id = ? AND user_id = ? 
 
 # The questions of opted-in askers with an untold answer by someone else (since they opted in), or an
 # untold acceptance, whose last message is older than the fold window. Through questions_by_author and
-# posts_by_question.
+# posts_by_question. A snowflake's time: its top bits plus Discord's epoch (1420070400000 ms).
 UNTOLD_QUESTIONS = """
 SELECT * FROM (
     SELECT q.id, q.guild_id, q.title, q.author_id, m.via, m.answers_since,
@@ -66,6 +66,9 @@ SELECT * FROM (
     JOIN questions q ON q.guild_id = m.guild_id AND q.author_id = m.user_id AND q.deleted_at IS NULL
     LEFT JOIN answer_notices n ON n.question_id = q.id
     WHERE m.answers = 1 AND (n.sent_at IS NULL OR n.sent_at <= ?1)
+      -- Only questions changed since the last answer told (or the opt-in): a new answer or an
+      -- acceptance moves changed_at (migration 0010), so a member's quiet old questions cost nothing.
+      AND q.changed_at >= (max(coalesce(n.told_through, 0), m.answers_after) >> 22) + 1420070400000
 )
 WHERE new_answers > 0 OR (accepted_answer_id IS NOT NULL AND accepted_answer_id IS NOT told_accept)
 ORDER BY id LIMIT ?2
