@@ -39,10 +39,12 @@ class Notifier:
         self.notices = notices
         self.woken = asyncio.Event()
         self._one_at_a_time = asyncio.Lock()
+        self._refused: set[int] = set()  # members whose DMs were refused in this run (their next notice: thread)
         notices.on_change(self.woken.set)
 
     async def run_once(self) -> None:
         async with self._one_at_a_time:
+            self._refused.clear()
             for notice in await self.notices.due_notices():
                 await self._tell(notice)
             for due in await self.notices.due_digests():
@@ -52,12 +54,13 @@ class Notifier:
         await self.notices.claim(notice)  # before sending: a crash loses it rather than repeating it
         if notice.text is None:
             return
-        if notice.via is Via.DM:
+        if notice.via is Via.DM and notice.asker_id not in self._refused:
             sent = await self._dm(notice.asker_id, notice.text)
             if sent is Sent.RETRY:
                 await self.notices.give_back(notice)
             if sent is not Sent.REFUSED:
                 return
+            self._refused.add(notice.asker_id)
             await self.notices.dms_refused(notice.guild_id, notice.asker_id)
         await self._mention_in_thread(notice)
 
@@ -102,7 +105,7 @@ class Notifier:
             except discord.HTTPException:
                 member = None
         _, via = await self.notices.answers(due.guild_id, due.user_id)
-        if guild is None or member is None or via is Via.THREAD:
+        if guild is None or member is None or via is Via.THREAD or due.user_id in self._refused:
             await self.notices.skip_digest(due)  # gone, or DMs refused: a digest has no thread to go to
             return
         digest = await self.notices.digest(due, readable_by(guild, member))
@@ -113,4 +116,5 @@ class Notifier:
         if sent is Sent.RETRY:
             await self.notices.give_back_digest(digest)
         elif sent is Sent.REFUSED:
+            self._refused.add(due.user_id)
             await self.notices.dms_refused(due.guild_id, due.user_id)

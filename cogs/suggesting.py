@@ -7,6 +7,7 @@ answer" does. The suggester earns nothing."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -21,6 +22,8 @@ from bot.forum.service import ForumService
 from bot.tree import report_error
 from cogs.accepting import accept_answer
 from cogs.checks import member_is_moderator
+
+log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 ACCEPT, DISMISS = "accept", "dismiss"
@@ -54,8 +57,12 @@ class SuggestionButton(
                 await accept_answer(interaction, suggestion.question_id, self.answer_id)  # its rights, its reply
                 await service.suggestions.accepted(self.answer_id)
                 if interaction.message is not None:
-                    await interaction.message.edit(content=f"✅ {who} accepted the suggested answer: {link}",
-                                                   view=None, allowed_mentions=NO_PINGS)  # fmt: skip
+                    try:
+                        await interaction.message.edit(content=f"✅ {who} accepted the suggested answer: {link}",
+                                                       view=None, allowed_mentions=NO_PINGS)  # fmt: skip
+                    except discord.HTTPException as exc:  # accepted all the same; the buttons say so if pressed
+                        log.info("Could not close suggestion %s in thread %s: %s", self.answer_id,
+                                 suggestion.question_id, exc)  # fmt: skip
                 return
             moderator = await member_is_moderator(interaction, _parent_id(interaction))
             await service.suggestions.dismiss(self.answer_id, interaction.user.id, moderator)
