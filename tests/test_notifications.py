@@ -132,6 +132,21 @@ async def test_the_askers_own_acceptance_is_no_news(emulator, timed):
     assert len(dms(emulator, "bob")) == 1
 
 
+async def test_an_answer_given_while_the_bot_was_down_is_told_once_after_it_starts(emulator, timed):
+    quorum, _clock = timed
+    await setup_forum(emulator)
+    tid = await question(emulator, quorum)
+    await notify(emulator, "bob", answers="on")
+    await quorum.stop()
+    aid = int((await emulator.post_message(member(emulator, "carol"), tid, "Store it in SQLite."))["id"])
+    await quorum.start()  # catch-up stores the answer; the asker hears of it
+    await eventually(lambda: _count(emulator, "bob", 1))
+    assert dms(emulator, "bob")[0].endswith(f"/{tid}/{aid}")
+    await quorum.restart()
+    await quorum.app.notify_due()
+    assert len(dms(emulator, "bob")) == 1
+
+
 async def test_closed_dms_turn_into_one_mention_in_the_thread(emulator, timed):
     quorum, clock = timed
     bob = member(emulator, "bob")
