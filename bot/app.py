@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.endpoints import use_api_base, use_gateway
 from bot.forum.retention import RetentionPeriods, describe_purged
 from bot.forum.service import ForumService, utcnow
+from bot.notifier import Notifier
 from cogs.followups import caught_up, run_pass
 from db.connection import check_writable
 from db.integrity import check_integrity
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 RETENTION_EVERY = 3600.0  # seconds between purges of what is past its retention period
 FOLLOWUPS_EVERY = 300.0  # seconds between passes over the follow-ups due (idle nudges, archives)
 CATCHUP_WAIT = 120.0  # at most this long the first pass waits for the start's catch-up
+NOTIFY_EVERY = 60.0  # seconds between looks for due notifications (sooner when an answer or accept wakes it)
+NOTIFY_SETTLE = 0.5  # seconds a wake-up waits for the writes behind it (an accept is recorded after its pin)
 
 
 class QuorumApp:
@@ -36,6 +39,9 @@ class QuorumApp:
         self.task: asyncio.Task[None] | None = None
         self.retention_task: asyncio.Task[None] | None = None
         self.purging: asyncio.Task[None] | None = None  # the purge under way, which close() lets finish
+        self.notifier: Notifier | None = None
+        self.notify_task: asyncio.Task[None] | None = None
+        self.notifying: asyncio.Task[None] | None = None  # the notification run under way, let finish too
         self.lock: DatabaseLock | None = None
         self.followups_task: asyncio.Task[None] | None = None
         self.following: asyncio.Task[None] | None = None  # the follow-up pass under way, let finish on close
@@ -60,7 +66,8 @@ class QuorumApp:
             await self.close()
             raise
         periods = RetentionPeriods(self.settings.deleted_retention_days, self.settings.guild_retention_days)
-        service = ForumService(self.store, clock=self.clock, retention=periods)
+        service = ForumService(self.store, clock=self.clock, retention=periods,
+                               digest_minutes=self.settings.follow_digest_minutes)  # fmt: skip
         try:
             self.bot = QuorumBot(settings=self.settings, store=self.store, service=service)
             await self.bot.login(self.settings.token)
@@ -86,6 +93,8 @@ class QuorumApp:
         self.task = asyncio.create_task(self.bot.connect(reconnect=True), name="quorum-gateway")
         self.retention_task = asyncio.create_task(self._keep_retention(self.bot), name="quorum-retention")
         self.followups_task = asyncio.create_task(self._keep_followups(self.bot), name="quorum-followups")
+        self.notifier = Notifier(self.bot, service.notices)
+        self.notify_task = asyncio.create_task(self._keep_notifying(self.bot), name="quorum-notify")
         return self.bot
 
     async def _keep_followups(self, bot: QuorumBot) -> None:
@@ -113,6 +122,32 @@ class QuorumApp:
                     log.info("Follow-ups: %d idle nudge(s) sent, %d solved thread(s) archived",
                              done.nudged, done.archived)  # fmt: skip
             self.followup_passes += 1
+
+    async def _keep_notifying(self, bot: QuorumBot) -> None:
+        """Send the notifications and digests due (computed from the store with the app's clock) once
+        the bot knows its guilds, then every NOTIFY_EVERY seconds or when an answer or an acceptance
+        wakes it. What fell due while the bot was down goes out at the first run."""
+        await bot.wait_until_ready()
+        assert self.notifier is not None
+        while True:
+            self.notifier.woken.clear()
+            self.notifying = asyncio.create_task(self.notify_due(bot), name="quorum-notify-run")
+            await asyncio.shield(self.notifying)
+            try:
+                await asyncio.wait_for(self.notifier.woken.wait(), NOTIFY_EVERY)
+                await asyncio.sleep(NOTIFY_SETTLE)
+            except TimeoutError:
+                pass
+
+    async def notify_due(self, bot: QuorumBot | None = None) -> None:
+        """One run of the notifications (tests call it after moving the clock)."""
+        bot = bot or self.bot
+        if bot is None or self.notifier is None or not bot.is_ready() or bot.is_closed():
+            return
+        try:
+            await self.notifier.run_once()
+        except Exception:
+            log.exception("Sending notifications failed; tried again at the next run")
 
     async def _keep_retention(self, bot: QuorumBot) -> None:
         """Purge what is past its retention period once the bot knows its guilds, then every hour."""
@@ -169,6 +204,16 @@ class QuorumApp:
         if self.following is not None:
             await self.following  # a claimed nudge is sent before the connection closes
             self.following = None
+        if self.notify_task is not None:
+            self.notify_task.cancel()
+            try:
+                await self.notify_task
+            except asyncio.CancelledError:
+                pass
+            self.notify_task = None
+        if self.notifying is not None:
+            await self.notifying  # its marks and messages go together: let it finish
+            self.notifying = None
         if self.retention_task is not None:
             self.retention_task.cancel()
             try:

@@ -45,6 +45,8 @@ COGS = (
     # and /unanswered.
     "cogs.nudges",
     "cogs.unanswered",
+    "cogs.notifications",  # /notify, /follow: what members are told (sent by bot/notifier.py)
+    "cogs.suggesting",  # "Suggest as solution"
 )
 
 # What Quorum listens to: message content (answers are messages), reactions (votes), guilds

@@ -20,6 +20,8 @@ DEFAULT_DATABASE_URL = "sqlite:///quorum.db"
 DEFAULT_SUMMARY_DELAY = 3.0
 DEFAULT_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 3650
+DEFAULT_DIGEST_MINUTES = 60
+MAX_DIGEST_MINUTES = 10080  # a week
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Discord bot tokens are three base64url parts: the bot id, a timestamp and an HMAC.
@@ -43,6 +45,7 @@ class Settings:
     web_bind: tuple[str, int] | None = None  # where `quorum run` also serves the web pages (QUORUM_WEB_BIND)
     deleted_retention_days: int = DEFAULT_RETENTION_DAYS  # deleted text kept for moderators' /history
     guild_retention_days: int = DEFAULT_RETENTION_DAYS  # a guild's data kept after the bot was removed
+    follow_digest_minutes: int = DEFAULT_DIGEST_MINUTES  # at most one /follow digest per member this often
 
     @property
     def database_path(self) -> Path:
@@ -71,6 +74,7 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         web_bind=_web_bind(env),
         deleted_retention_days=_days(env, "QUORUM_DELETED_RETENTION_DAYS"),
         guild_retention_days=_days(env, "QUORUM_GUILD_RETENTION_DAYS"),
+        follow_digest_minutes=_digest_minutes(env),
     )
 
 
@@ -153,6 +157,17 @@ def _days(env: Mapping[str, str], name: str) -> int:
         return DEFAULT_RETENTION_DAYS
     if not value.isdecimal() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
         raise ConfigError(f"{name} must be a whole number of days between 1 and {MAX_RETENTION_DAYS}.")
+    return int(value)
+
+
+def _digest_minutes(env: Mapping[str, str]) -> int:
+    value = env.get("QUORUM_FOLLOW_DIGEST_MINUTES", "").strip()
+    if not value:
+        return DEFAULT_DIGEST_MINUTES
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_DIGEST_MINUTES:
+        raise ConfigError(
+            f"QUORUM_FOLLOW_DIGEST_MINUTES must be a whole number of minutes between 1 and {MAX_DIGEST_MINUTES}."
+        )
     return int(value)
 
 

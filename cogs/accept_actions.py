@@ -26,7 +26,8 @@ async def accept_answer(service: ForumService, interaction: discord.Interaction,
     if thread is None or answer_id is None:
         raise NotFound("That message is not an answer in a question thread.")
     # Pinning is a round trip or two: defer, Discord's 3 s deadline must not bite.
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
 
     async def in_discord(question: Question, post: Post) -> None:
         previous = question.accepted_answer_id if question.accepted_answer_id not in (None, post.id) else None
@@ -42,6 +43,7 @@ async def accept_answer(service: ForumService, interaction: discord.Interaction,
     # The target question's channel decides, not the one the command was typed in.
     moderator = await member_is_moderator(interaction, thread.parent_id)
     await service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
+    service.notices.nudge()  # the asker may hear of it
     await mark_solved(thread, True)
     link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
     await interaction.followup.send(f"Accepted: {link}", ephemeral=True)

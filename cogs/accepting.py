@@ -110,6 +110,7 @@ async def reconcile_pins(service: ForumService, thread: discord.Thread, bot_id: 
     plan = await service.acceptance.pins_changed(thread.id, pins, away_notices=notices)
     if plan is None:
         return
+    service.notices.nudge()  # an answer accepted by a pin: its asker may hear of it
     for message_id in plan.unpin:  # one accepted answer: take older pinned answers down
         try:
             await thread.get_partial_message(message_id).unpin(reason="Another answer was accepted")

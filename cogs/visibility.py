@@ -27,7 +27,13 @@ def readable(interaction: discord.Interaction) -> Readable:
     guild, user = interaction.guild, interaction.user
     if guild is None or not isinstance(user, discord.Member):
         return Readable(frozenset())
-    return Readable(frozenset(c.id for c in guild.channels if isinstance(c, QUESTION_CHANNELS) and _can_read(c, user)))
+    return readable_by(guild, user)
+
+
+def readable_by(guild: discord.Guild, member: discord.Member) -> Readable:
+    """The channels of the guild whose questions the member may be shown (a digest of followed tags)."""
+    channels = (c for c in guild.channels if isinstance(c, QUESTION_CHANNELS))
+    return Readable(frozenset(c.id for c in channels if _can_read(c, member)))
 
 
 def may_read_question(interaction: discord.Interaction, question: Question) -> bool:

@@ -79,6 +79,11 @@ FORGET_ROWS = (
     "DELETE FROM names WHERE guild_id = ?1 AND kind = 'user' AND id = ?2",
     "DELETE FROM web_privacy WHERE guild_id = ?1 AND user_id = ?2",
     "DELETE FROM pending_asks WHERE guild_id = ?1 AND user_id = ?2",
+    # What they asked to be told (/notify, /follow) and the suggestions they made (an open one's
+    # buttons then say it was answered).
+    "DELETE FROM notify_members WHERE guild_id = ?1 AND user_id = ?2",
+    "DELETE FROM tag_follows WHERE guild_id = ?1 AND user_id = ?2",
+    "DELETE FROM suggestions WHERE guild_id = ?1 AND suggester_id = ?2",
 )
 # The member still holds the reaction behind each vote cast by reaction, and Discord shows who holds
 # it. Its removal is owed (migration 0006; under the member's own id, since that is who holds it in

@@ -83,6 +83,10 @@ PURGE_GUILD = (
     "DELETE FROM web_channels WHERE guild_id = ?1",
     "DELETE FROM names WHERE guild_id = ?1",
     "DELETE FROM web_privacy WHERE guild_id = ?1",
+    "DELETE FROM notify_members WHERE guild_id = ?1",
+    "DELETE FROM tag_follows WHERE guild_id = ?1",
+    "DELETE FROM answer_notices WHERE guild_id = ?1",
+    "DELETE FROM suggestions WHERE guild_id = ?1",
     "DELETE FROM guild_departures WHERE guild_id = ?1",
 )
 

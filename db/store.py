@@ -35,6 +35,7 @@ from .member_export import MemberExportStore
 from .member_stats import MemberStatsStore
 from .migrate import migrate
 from .moderation import set_status
+from .notifications import NotificationStore
 from .readers import Readers
 from .retention import RetentionStore
 from .search import SearchStore
@@ -62,7 +63,8 @@ PROBE_KEY = "store:write_probe"
 
 
 class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore,
-                  RetentionStore, MemberExportStore, SimilarOfferStore, FollowupsStore):  # fmt: skip
+                  RetentionStore, MemberExportStore, SimilarOfferStore, FollowupsStore,
+                  NotificationStore):  # fmt: skip
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(

@@ -90,6 +90,13 @@ class ActorsMixin:
         await ops.unpin(self, user_id, channel_id, message_id)
 
     # ----- server settings: what an admin changes while the bot runs -------------------------
+    def close_dms(self, user_id: int, closed: bool = True) -> None:
+        """The member's privacy settings refuse (or again allow) direct messages from the bot."""
+        if closed:
+            self.world.dms_closed.add(user_id)
+        else:
+            self.world.dms_closed.discard(user_id)
+
     async def edit_role_permissions(self, role_id: int, permissions: int) -> None:
         """Change a role's guild-wide permissions; Discord tells the bot with GUILD_ROLE_UPDATE."""
         w = self.world

@@ -68,6 +68,11 @@ def missing_access():
     return DiscordError(403, 50001, "Missing Access")
 
 
+def cannot_message_user():
+    """A user's privacy settings refuse the DM (Discord: 403, "Cannot send messages to this user")."""
+    return DiscordError(403, 50007, "Cannot send messages to this user")
+
+
 def missing_permissions():
     return DiscordError(403, 50013, "Missing Permissions")
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from . import ops
 from . import permissions as P
-from .httputil import DiscordError, body, field_error, ok, snowflake
+from .httputil import DiscordError, body, cannot_message_user, field_error, ok, snowflake
 from .rest_channels import message_kwargs
 from .snowflakes import snowflake_time
 from .world import emoji_key
@@ -76,6 +76,8 @@ def routes(emu):
 
     async def create_message(request):
         ch = channel_of(request)
+        if ch["type"] == 1 and any(int(u["id"]) in w.dms_closed for u in ch.get("recipients", [])):
+            raise cannot_message_user()
         data = await body(request)
         kw = message_kwargs(data)
         if not (kw["content"] or kw["embeds"] or kw["components"] or kw["attachments"] or data.get("sticker_ids")

@@ -44,6 +44,9 @@ class World:
         self.thread_members: dict[int, set[int]] = {}
         self.commands: dict[int, dict] = {}  # application command id -> payload
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
+        # Users whose privacy settings refuse the bot's DMs: Discord opens the DM channel, then
+        # refuses every message in it with 403 and JSON code 50007.
+        self.dms_closed: set[int] = set()
 
         self.guild_id = self.ids.next()
         self.guild_name = "Quorum Test Server"

@@ -20,6 +20,7 @@ def test_defaults(tmp_path, monkeypatch):
     assert settings.api_base is None and settings.gateway_url is None
     assert settings.dev_guild_id is None and settings.log_level == "INFO"
     assert settings.deleted_retention_days == 30 and settings.guild_retention_days == 30
+    assert settings.follow_digest_minutes == 60
 
 
 def test_everything_set(tmp_path):
@@ -32,8 +33,10 @@ def test_everything_set(tmp_path):
             LOG_LEVEL="debug",
             QUORUM_DELETED_RETENTION_DAYS="7",
             QUORUM_GUILD_RETENTION_DAYS=" 90 ",
+            QUORUM_FOLLOW_DIGEST_MINUTES="15",
         )
     )
+    assert settings.follow_digest_minutes == 15
     assert (settings.deleted_retention_days, settings.guild_retention_days) == (7, 90)
     assert settings.api_base == "http://127.0.0.1:8080/api/v10"
     assert settings.gateway_url == "ws://127.0.0.1:8080/gateway"
@@ -61,6 +64,8 @@ def test_everything_set(tmp_path):
         ({"QUORUM_DELETED_RETENTION_DAYS": "2.5"}, "QUORUM_DELETED_RETENTION_DAYS"),
         ({"QUORUM_GUILD_RETENTION_DAYS": "-1"}, "QUORUM_GUILD_RETENTION_DAYS"),
         ({"QUORUM_GUILD_RETENTION_DAYS": "forever"}, "QUORUM_GUILD_RETENTION_DAYS"),
+        ({"QUORUM_FOLLOW_DIGEST_MINUTES": "0"}, "QUORUM_FOLLOW_DIGEST_MINUTES must be a whole number of minutes"),
+        ({"QUORUM_FOLLOW_DIGEST_MINUTES": "10081"}, "QUORUM_FOLLOW_DIGEST_MINUTES"),
     ],
 )
 def test_bad_configuration_is_one_clear_error(tmp_path, values, fragment):

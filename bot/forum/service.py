@@ -22,12 +22,14 @@ from .member_export import MemberExport
 from .models import GuildSettings, Post, PostKind, Question, Revision, ThreadView
 from .moderation_service import ModerationService
 from .names import NameBook
+from .notifications import DEFAULT_DIGEST_MINUTES, Notices
 from .ports import ForumStore
 from .profiles import Profiles
 from .publishing import Publishing
 from .repair import Repair, probe_with
 from .retention import DEFAULT_PERIODS, Retention, RetentionPeriods
 from .similar_offer import SimilarOffers
+from .suggestions import Suggestions
 from .summary import Place
 from .vote_catchup import VoteChange, VoteTally
 from .vote_service import VoteService
@@ -46,7 +48,7 @@ def utcnow() -> datetime:
 class ForumService:
     def __init__(
         self, store: ForumStore, *, clock: Callable[[], datetime] = utcnow,
-        retention: RetentionPeriods = DEFAULT_PERIODS,
+        retention: RetentionPeriods = DEFAULT_PERIODS, digest_minutes: int = DEFAULT_DIGEST_MINUTES,
     ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
@@ -82,6 +84,9 @@ class ForumService:
         self._new_question_observers: list[Callable[[int], None]] = []
         # Nudges to quiet askers, archiving solved threads, /unanswered (migration 0015)
         self.followups = Followups(store, clock, self.settings)  # type: ignore[arg-type]
+        # /notify, /follow (told from the store by the app's periodic run) and "Suggest as solution".
+        self.notices = Notices(store, clock, digest_minutes)  # type: ignore[arg-type]
+        self.suggestions = Suggestions(store, clock)  # type: ignore[arg-type]
 
     def _in_order(self, thread_id: int) -> asyncio.Lock:
         lock = self._thread_locks.get(thread_id)
@@ -269,6 +274,8 @@ class ForumService:
         added = await self.store.add_post(post)
         if added and native and kind is PostKind.QUESTION:
             self._question_stored(question.id)
+        if added and kind is PostKind.ANSWER:
+            self.notices.nudge()  # its asker may be waiting to hear of it
         return added
 
     async def message_edited(self, message: MessageInfo, thread: ThreadInfo | None, edited_at: datetime) -> bool:

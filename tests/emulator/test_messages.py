@@ -188,3 +188,22 @@ async def test_a_private_thread_is_not_shown_to_a_bot_that_cannot_see_it(emu, ha
     await emu.post_message(bob, int(private["id"]), "hello bot")
     (m,), = (await harness.wait_event("message", 2))[1:]
     assert m.content == "hello bot"
+
+
+async def test_a_member_with_dms_closed_refuses_the_bot_with_discords_50007(emu, harness):
+    w = emu.world
+    carol = w.members["carol"].id
+    user = await harness.client.fetch_user(carol)
+    await user.send("hello")  # open: the DM channel is created and the message delivered
+    assert [m["content"] for m in w.messages[w.dm_channels[carol]].values()] == ["hello"]
+    emu.close_dms(carol)
+    with pytest.raises(discord.Forbidden) as refused:
+        await user.send("again")
+    assert refused.value.status == 403 and refused.value.code == 50007
+    assert refused.value.text == "Cannot send messages to this user"
+    record = emu.requests_to("POST", "/channels/{channel_id}/messages")[-1]
+    assert record.status == 403
+    assert [m["content"] for m in w.messages[w.dm_channels[carol]].values()] == ["hello"], "nothing delivered"
+    emu.close_dms(carol, closed=False)
+    await user.send("open again")
+    harness.assert_alive()
