@@ -11,6 +11,8 @@ from pathlib import Path
 from bot.forum.followups import DueArchive, DueQuery, NudgeClaim, NudgeSent, UnansweredQuery, UnansweredSort
 from bot.forum.models import PostKind, QuestionStatus
 from bot.forum.visibility import Readable
+from db.connection import open_writer
+from db.migrate import load_migrations, migrate
 from db.store import SqliteStore, open_store
 
 from .conftest import T0
@@ -76,30 +78,24 @@ async def test_unanswered_lists_public_open_unaccepted_questions_only(store):
     assert [r.id for r in await store.unanswered(query)] == [THREAD], "unknown thread types (maybe private) too"
 
 
-async def test_the_migration_starts_without_a_burst(db_path: Path):
-    store = await open_store(db_path)
-    await store.add_question(question(), post(THREAD, PostKind.QUESTION, author_id=ASKER))
-    await store.add_post(post(2001))
-    await store.close()
-    conn = sqlite3.connect(db_path)
-    conn.executescript("""
-        UPDATE questions SET last_answer_id = NULL, last_answer_at = NULL, asker_post_id = NULL,
-                             nudged_answer_id = NULL;
-        PRAGMA user_version = 14;
-    """)  # as a database of the version before
-    for statement in ("DROP INDEX questions_nudge_due", "DROP INDEX questions_archive_due",
-                      "DROP INDEX questions_unanswered_oldest", "DROP INDEX questions_unanswered_votes"):  # fmt: skip
-        conn.execute(statement)
-    for trigger in ("followups_answer_added", "followups_asker_wrote", "followups_answer_changed",
-                    "followups_answer_removed"):  # fmt: skip
-        conn.execute(f"DROP TRIGGER {trigger}")  # noqa: S608  (fixed names)
-    for column in ("last_answer_id", "last_answer_at", "asker_post_id", "nudged_answer_id", "nudge_message_id",
-                   "help_wanted_at", "archived_accept_at"):  # fmt: skip
-        conn.execute(f"ALTER TABLE questions DROP COLUMN {column}")  # noqa: S608  (fixed names)
-    conn.execute("ALTER TABLE guild_settings DROP COLUMN idle_nudge_hours")
-    conn.execute("ALTER TABLE guild_settings DROP COLUMN archive_after_accept_hours")
-    conn.commit()
-    conn.close()
+async def test_the_migration_starts_without_a_burst(db_path: Path, tmp_path: Path):
+    # A database of the version before the follow-ups (0014) holding an answered question, as an
+    # upgrading server has it: migrations 0001-0014 only, the rows written by hand.
+    before = tmp_path / "migrations-0014"
+    before.mkdir()
+    for migration in load_migrations():
+        if migration.version <= 14:
+            (before / migration.name).write_text(migration.sql, encoding="utf-8")
+    conn = await open_writer(db_path)
+    assert await migrate(conn, before) == 14
+    await conn.close()
+    ms = int(T0.timestamp() * 1000)
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("INSERT INTO questions (id, guild_id, channel_id, title, author_id, tags, created_at, updated_at) "
+                    "VALUES (?, ?, 300, 'How do I X?', ?, '[]', ?, ?)", (THREAD, GUILD, ASKER, ms, ms))  # fmt: skip
+        for post_id, kind, author in ((THREAD, "question", ASKER), (2001, "answer", ANSWERER)):
+            raw.execute("INSERT INTO posts (id, question_id, guild_id, kind, author_id, body, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, 'body', ?)", (post_id, THREAD, GUILD, kind, author, ms))  # fmt: skip
     store = await open_store(db_path)
     try:
         row = await store._fetchone("SELECT last_answer_id, nudged_answer_id FROM questions WHERE id = ?", (THREAD,))
