@@ -124,3 +124,17 @@ async def test_suggestions_are_bounded_and_private_threads_refused(emulator, quo
     message = await emulator.post_message(ids["carol"], pid, "a private answer")
     refused = await suggest(emulator, ids["dave"], pid, int(message["id"]))
     assert "not an answer in a question thread" in refused["content"]
+
+
+async def test_a_suggestion_in_a_thread_discord_archived_for_inactivity(emulator, quorum):
+    """Discord archives an idle thread, and discord.py drops archived threads from its cache: the menu
+    still works there (the suggestion's message unarchives the thread, as any message does)."""
+    ids, tid, (first, _) = await thread_with_answers(emulator, quorum)
+    await emulator.archive_thread(tid)
+    await emulator.wait_for(lambda: quorum.bot.get_guild(emulator.world.guild_id).get_thread(tid) is None,
+                            message="discord.py keeps the archived thread")  # fmt: skip
+    done = await suggest(emulator, ids["dave"], tid, first)
+    assert done["content"].startswith("Suggested to the asker"), done
+    note = bot_messages(emulator, tid)[-1]
+    assert set(buttons(note)) == {"Accept", "Not this one"}
+    assert not emulator.world.channel(tid)["thread_metadata"]["archived"]
