@@ -6,7 +6,7 @@ this output.
 
     .venv/bin/python -m docs.help_forum_examples      (from the repository's root)
 
-Ids are replaced by names (`<server>`, `<q:state>`, `<a:carol>`) and mentions by the name Discord
+Ids are replaced by names (`{server}`, `{q:state}`, `{a:carol}`) and mentions by the name Discord
 shows (`@Bob`), so the output reads the same at every run; `<t:…:R>` is a Discord timestamp, shown to
 the member as a relative time ("3 minutes ago").
 """
@@ -36,7 +36,7 @@ class Capture:
     def __init__(self, emulator: Emulator, quorum: BotHarness, clock: Clock) -> None:
         self.emulator, self.quorum, self.clock = emulator, quorum, clock
         self.world = emulator.world
-        self.labels: dict[str, str] = {str(self.world.guild_id): "<server>"}
+        self.labels: dict[str, str] = {str(self.world.guild_id): "{server}"}
         for name, m in self.world.members.items():
             self.labels[str(m.id)] = name
 
@@ -48,13 +48,13 @@ class Capture:
         ids = [self.emulator.tag_id(t) for t in tags]
         thread = await self.emulator.create_forum_post(self.id(who), title, body, applied_tags=ids)
         tid = int(thread["id"])
-        self.labels[str(tid)] = f"<q:{label}>"
+        self.labels[str(tid)] = f"{{q:{label}}}"
         await eventually(lambda: self.quorum.store.question_posts(tid))
         return tid
 
     async def answer(self, who: str, tid: int, text: str) -> int:
         aid = int((await self.emulator.post_message(self.id(who), tid, text))["id"])
-        self.labels.setdefault(str(aid), f"<a:{who}>")
+        self.labels.setdefault(str(aid), f"{{a:{who}}}")
         await eventually(lambda: self.quorum.store.get_post(aid))
         return aid
 
@@ -199,6 +199,9 @@ async def play(c: Capture) -> None:
     c.show("Still need help, pressed by someone else", "Carol, privately", await c.final(refused))
     still = await emulator.click_button(c.id("bob"), idle, int(nudge["id"]), controls["Still need help"])
     c.show("Still need help", "Bob, privately", await c.final(still))
+    c.show(
+        "/unanswered (Bob's question still needs help)", "Dave, privately", await c.slash("dave", general, "unanswered")
+    )
     mark = await emulator.click_button(c.id("bob"), idle, int(nudge["id"]), controls["Mark the answer that solved it"])
     picker = await c.final(mark)
     c.show("Mark the answer that solved it: the answer picker", "Bob, privately", picker)
@@ -235,14 +238,13 @@ async def play(c: Capture) -> None:
     c.show("The suggestion, dismissed (Not this one)", "everyone in the thread", world.messages[sql][int(second["id"])])
 
     print("## For helpers and askers\n")
-    c.show("/unanswered", "Dave, privately", await c.slash("dave", general, "unanswered"))
     c.show("/help", "Bob, privately (a member: no moderation or setup commands)", await c.slash("bob", general, "help"))
 
     ask = await emulator.invoke_slash(c.id("bob"), general, "ask", {"title": "How do I add a cooldown?",
                                       "body": "Members spam my command.", "tags": "python, help"})  # fmt: skip
     await c.final(ask)
     asked = next(int(t["id"]) for t in world.threads.values() if t["name"] == "How do I add a cooldown?")
-    c.labels[str(asked)] = "<q:cooldown>"
+    c.labels[str(asked)] = "{q:cooldown}"
     await eventually(lambda: quorum.store.question_posts(asked))
     edit = await emulator.invoke_slash(c.id("bob"), asked, "edit")
     await edit.wait_response()
