@@ -138,3 +138,16 @@ async def test_a_suggestion_in_a_thread_discord_archived_for_inactivity(emulator
     note = bot_messages(emulator, tid)[-1]
     assert set(buttons(note)) == {"Accept", "Not this one"}
     assert not emulator.world.channel(tid)["thread_metadata"]["archived"]
+
+
+async def test_no_suggestion_on_a_closed_question(emulator, quorum):
+    """A closed question's thread is locked and archived: a suggestion would reopen it (the bot may post
+    in a locked thread), so it is refused; the asker and moderators still decide as with "Accept answer"."""
+    ids, tid, (first, _) = await thread_with_answers(emulator, quorum)
+    await _final(emulator, await emulator.invoke_slash(ids["mod"], tid, "close", {"reason": "off topic"}))
+    await emulator.wait_for(lambda: emulator.world.channel(tid)["thread_metadata"]["archived"], message="not closed")
+    posted = len(bot_messages(emulator, tid))
+    refused = await suggest(emulator, ids["dave"], tid, first)
+    assert refused["content"] == "This question is closed.", refused
+    assert len(bot_messages(emulator, tid)) == posted and emulator.world.channel(tid)["thread_metadata"]["archived"]
+    assert await quorum.store.get_suggestion(first) is None
