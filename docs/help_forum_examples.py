@@ -143,12 +143,14 @@ class Capture:
 
 
 async def play(c: Capture) -> None:
+    await setup_forum(c.emulator, moderator_role=c.world.moderator_role_id)
+    for flow in (solved_similar, notifications, nudges, suggestions, helpers_and_askers):
+        await flow(c)
+
+
+async def notifications(c: Capture) -> None:
     emulator, quorum, clock, world = c.emulator, c.quorum, c.clock, c.world
-    await setup_forum(emulator, moderator_role=world.moderator_role_id)
     general = world.text_channel_id
-
-    await solved_similar(c)
-
     print("## Notifications\n")
     c.show("/notify answers:on", "Bob, privately", await c.slash("bob", general, "notify", answers="on"))
     state = await c.question("bob", "How do I keep state across restarts?", "My bot forgets everything.", "state")
@@ -184,6 +186,10 @@ async def play(c: Capture) -> None:
     await eventually(lambda: _count(c.dms("dave"), 1))
     c.show("The digest of followed tags (at most every QUORUM_FOLLOW_DIGEST_MINUTES)", "Dave, by DM", c.dms("dave")[-1])
 
+
+async def nudges(c: Capture) -> None:
+    emulator, quorum, clock, world = c.emulator, c.quorum, c.clock, c.world
+    general = world.text_channel_id
     print("## Idle nudges and the archive\n")
     idle = await c.question("bob", "Which intents do I need?", "My bot sees no messages.", "intents")
     await c.answer("carol", idle, "Turn on the message content intent.")
@@ -216,6 +222,9 @@ async def play(c: Capture) -> None:
     print(f"### The archive after an accept\n\nThe thread archived: {archived}; messages Quorum posted for it: "
           f"{len(c.bot_messages(idle)) - before}.\n")  # fmt: skip
 
+
+async def suggestions(c: Capture) -> None:
+    emulator, world = c.emulator, c.world
     print("## Suggest as solution\n")
     sql = await c.question("bob", "How do I count rows in SQLite?", "Fast, please.", "sql")
     count = await c.answer("carol", sql, "SELECT count(*) FROM t;")
@@ -237,6 +246,10 @@ async def play(c: Capture) -> None:
     await dismiss.wait_response()
     c.show("The suggestion, dismissed (Not this one)", "everyone in the thread", world.messages[sql][int(second["id"])])
 
+
+async def helpers_and_askers(c: Capture) -> None:
+    emulator, quorum, world = c.emulator, c.quorum, c.world
+    general = world.text_channel_id
     print("## For helpers and askers\n")
     c.show("/help", "Bob, privately (a member: no moderation or setup commands)", await c.slash("bob", general, "help"))
 
