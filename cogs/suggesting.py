@@ -106,6 +106,9 @@ class Suggesting(commands.Cog):
     async def suggest_from_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
         guild = interaction.guild
         thread = guild.get_thread(message.channel.id) if guild is not None else None
+        if thread is None and isinstance(interaction.channel, discord.Thread) and \
+                interaction.channel.id == message.channel.id:  # fmt: skip
+            thread = interaction.channel  # archived (discord.py caches no archived thread): as Discord sent it
         if thread is None or thread.is_private():  # private threads are never questions
             raise NotFound("That message is not an answer in a question thread.")
         question, post = await self.service.suggestions.target(thread.id, message.id)

@@ -124,3 +124,30 @@ async def test_suggestions_are_bounded_and_private_threads_refused(emulator, quo
     message = await emulator.post_message(ids["carol"], pid, "a private answer")
     refused = await suggest(emulator, ids["dave"], pid, int(message["id"]))
     assert "not an answer in a question thread" in refused["content"]
+
+
+async def test_a_suggestion_in_a_thread_discord_archived_for_inactivity(emulator, quorum):
+    """Discord archives an idle thread, and discord.py drops archived threads from its cache: the menu
+    still works there (the suggestion's message unarchives the thread, as any message does)."""
+    ids, tid, (first, _) = await thread_with_answers(emulator, quorum)
+    await emulator.archive_thread(tid)
+    await emulator.wait_for(lambda: quorum.bot.get_guild(emulator.world.guild_id).get_thread(tid) is None,
+                            message="discord.py keeps the archived thread")  # fmt: skip
+    done = await suggest(emulator, ids["dave"], tid, first)
+    assert done["content"].startswith("Suggested to the asker"), done
+    note = bot_messages(emulator, tid)[-1]
+    assert set(buttons(note)) == {"Accept", "Not this one"}
+    assert not emulator.world.channel(tid)["thread_metadata"]["archived"]
+
+
+async def test_no_suggestion_on_a_closed_question(emulator, quorum):
+    """A closed question's thread is locked and archived: a suggestion would reopen it (the bot may post
+    in a locked thread), so it is refused; the asker and moderators still decide as with "Accept answer"."""
+    ids, tid, (first, _) = await thread_with_answers(emulator, quorum)
+    await _final(emulator, await emulator.invoke_slash(ids["mod"], tid, "close", {"reason": "off topic"}))
+    await emulator.wait_for(lambda: emulator.world.channel(tid)["thread_metadata"]["archived"], message="not closed")
+    posted = len(bot_messages(emulator, tid))
+    refused = await suggest(emulator, ids["dave"], tid, first)
+    assert refused["content"] == "This question is closed.", refused
+    assert len(bot_messages(emulator, tid)) == posted and emulator.world.channel(tid)["thread_metadata"]["archived"]
+    assert await quorum.store.get_suggestion(first) is None

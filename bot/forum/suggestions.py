@@ -13,7 +13,7 @@ from typing import Protocol
 
 from .acceptance import acceptable
 from .errors import BadInput, NotAllowed, NotFound
-from .models import Post, Question
+from .models import Post, Question, QuestionStatus
 
 MAX_PER_QUESTION = 3  # suggestions one member may make on one question
 
@@ -71,6 +71,9 @@ class Suggestions:
 
     async def suggest(self, question: Question, post: Post, member_id: int) -> Suggestion:
         """Record a member's suggestion (the asker and moderators accept directly instead)."""
+        if question.status is not QuestionStatus.OPEN:
+            # Closed, locked or a duplicate: posting there would reopen what a moderator closed.
+            raise BadInput(f"This question is {question.status.value}.")
         if post.author_id == member_id:
             raise NotAllowed("You cannot suggest your own answer: the asker or a moderator decides.")
         suggestion = Suggestion(post.id, question.id, question.guild_id, member_id, self.clock())
