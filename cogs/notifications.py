@@ -16,6 +16,9 @@ from bot.forum.notifications import MAX_FOLLOWS, Followed, Via
 
 NO_PINGS = discord.AllowedMentions.none()
 MAX_CHOICES = 25
+PAUSED = ("Your digests are paused: Discord refused a DM from Quorum (your privacy settings). To resume, allow "
+          "direct messages from this server's members, then use `/follow` with a tag (one you follow counts): "
+          "it tries DMs again.")  # fmt: skip
 
 
 class Notifications(commands.Cog):
@@ -49,8 +52,8 @@ class Notifications(commands.Cog):
     async def follow(self, interaction: discord.Interaction, tag: app_commands.Range[str, 1, 20]) -> None:
         assert interaction.guild is not None
         known = await self._known_tags(interaction.guild)
-        name, followed = await self.notices.follow(interaction.guild.id, interaction.user.id, tag, known,
-                                                   interaction.id)  # fmt: skip
+        name, followed, retried = await self.notices.follow(interaction.guild.id, interaction.user.id, tag, known,
+                                                            interaction.id)  # fmt: skip
         minutes = self.bot.settings.follow_digest_minutes
         if followed is Followed.FULL:
             text = f"You follow {MAX_FOLLOWS} tags already: `/unfollow` one first."
@@ -59,6 +62,9 @@ class Notifications(commands.Cog):
         else:
             text = (f"You follow **{name}**: new questions with it come in one DM at most every {minutes} "
                     "minutes (not your own, and only where you can read them).")  # fmt: skip
+        if retried:
+            text += (" Discord had refused a DM from Quorum, which paused your digests: they try DMs again now "
+                     "(allow direct messages from this server's members to get them).")  # fmt: skip
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="unfollow", description="Stop the digest of new questions with this tag")
@@ -79,6 +85,8 @@ class Notifications(commands.Cog):
         tags = await self.notices.following(interaction.guild_id, interaction.user.id)
         if tags:
             text = f"You follow ({len(tags)}/{MAX_FOLLOWS}): " + ", ".join(f"**{t}**" for t in tags)
+            if await self.notices.digests_paused(interaction.guild_id, interaction.user.id):
+                text = f"{PAUSED}\n{text}"  # first: the list may be long
         else:
             text = "You follow no tags here. `/follow tag:…` starts a digest of new questions with it."
         await interaction.response.send_message(text[:2000], ephemeral=True, allowed_mentions=NO_PINGS)

@@ -68,7 +68,8 @@ WITH page AS MATERIALIZED (
 SELECT q.id, q.guild_id, q.channel_id, q.title, q.author_id, q.score, q.tags, q.created_at,
        q.help_wanted_at, q.last_answer_id IS NOT NULL AS answered,
        (SELECT count(*) FROM posts a
-        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL) AS answers
+        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL AND a.author_id != q.author_id)
+            AS answers
 FROM page JOIN questions q ON q.id = page.id
 ORDER BY CASE WHEN q.help_wanted_at IS NOT NULL THEN 0 WHEN q.last_answer_id IS NULL THEN 1 ELSE 2 END, q.id
 """
@@ -87,7 +88,8 @@ WITH page AS MATERIALIZED (
 SELECT q.id, q.guild_id, q.channel_id, q.title, q.author_id, q.score, q.tags, q.created_at,
        q.help_wanted_at, q.last_answer_id IS NOT NULL AS answered,
        (SELECT count(*) FROM posts a
-        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL) AS answers
+        WHERE a.question_id = q.id AND a.kind = 'answer' AND a.deleted_at IS NULL AND a.author_id != q.author_id)
+            AS answers
 FROM page JOIN questions q ON q.id = page.id
 ORDER BY CASE WHEN q.help_wanted_at IS NOT NULL THEN 0 WHEN q.last_answer_id IS NULL THEN 1 ELSE 2 END,
          q.score DESC, q.id

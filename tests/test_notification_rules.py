@@ -44,7 +44,7 @@ def test_an_acceptance_by_someone_else_is_told_the_askers_own_is_only_marked():
     by_mod = plan_notice(state(accepted=61, by=MOD), T0)
     assert by_mod.text == f"An answer to **Why this?** was accepted: {LINK}/61" and by_mod.marks.told_accept == 61
     both = plan_notice(state(new=2, newest=62, accepted=61, by=MOD), T0)
-    assert both.text == f"2 new answers on **Why this?**; an answer to **Why this?** was accepted: {LINK}"
+    assert both.text == f"2 new answers on **Why this?**, and an answer was accepted: {LINK}"
     own = plan_notice(state(accepted=61, by=ASKER), T0)
     assert own.text is None and own.marks.told_accept == 61 and own.marks.sent_at is None
     old = plan_notice(state(accepted=61, by=MOD, at=T0 - timedelta(days=2)), T0)

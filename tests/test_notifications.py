@@ -249,3 +249,55 @@ async def _thread_notes(emulator, tid: int, n: int) -> bool:
 
 async def _questions(quorum, n: int) -> bool:
     return len(await quorum.store.list_questions(quorum.emulator.world.guild_id)) == n
+
+
+async def test_digests_paused_by_a_refused_dm_are_said_and_resumed_by_a_follow(emulator, timed):
+    """A refused DM (50007) pauses the digests (no thread to mention in): /following says so and how to
+    resume, across a restart; a new /follow tries DMs again, and the next digest comes by DM."""
+    quorum, clock = timed
+    world = emulator.world
+    carol = member(emulator, "carol")
+    await setup_forum(emulator)
+    await run(emulator, "carol", world.text_channel_id, "follow", tag="python")
+    emulator.close_dms(carol)
+    await question(emulator, quorum, "dave", "Python asyncio deadlock", ("python",))
+    clock.now += 61 * MINUTE
+    await quorum.app.notify_due()
+    assert dm_attempts(emulator, "carol") == 1 and dms(emulator, "carol") == [], "refused by Discord"
+
+    await quorum.restart()
+    listed = (await run(emulator, "carol", world.text_channel_id, "following"))["data"]["content"]
+    assert listed.startswith("Your digests are paused: Discord refused a DM from Quorum"), listed
+    assert "`/follow`" in listed and listed.endswith("You follow (1/25): **python**")
+    await question(emulator, quorum, "dave", "Python import cycle", ("python",))
+    clock.now += 61 * MINUTE
+    await quorum.app.notify_due()
+    assert dm_attempts(emulator, "carol") == 1, "paused: not tried at every digest"
+
+    emulator.close_dms(carol, closed=False)
+    followed = (await run(emulator, "carol", world.text_channel_id, "follow", tag="help"))["data"]["content"]
+    assert followed.startswith("You follow **help**") and "they try DMs again now" in followed, followed
+    listed = (await run(emulator, "carol", world.text_channel_id, "following"))["data"]["content"]
+    assert listed == "You follow (2/25): **help**, **python**"
+    wanted = await question(emulator, quorum, "dave", "Python typing question", ("python",))
+    clock.now += 61 * MINUTE
+    await quorum.app.notify_due()
+    (digest,) = dms(emulator, "carol")
+    assert f"[Python typing question](https://discord.com/channels/{world.guild_id}/{wanted})" in digest
+
+
+async def test_a_new_answer_and_an_acceptance_told_together_name_the_question_once(emulator, timed):
+    quorum, clock = timed
+    world = emulator.world
+    await setup_forum(emulator, moderator_role=world.moderator_role_id)
+    tid = await question(emulator, quorum)
+    await notify(emulator, "bob", answers="on")
+    first = await answer(emulator, quorum, "carol", tid, "Store it in SQLite.")
+    await eventually(lambda: _count(emulator, "bob", 1))
+    await answer(emulator, quorum, "dave", tid, "Use a JSON file.")  # within the 10 minutes: folded
+    menu = await emulator.invoke_message_command(member(emulator, "mod"), tid, "Accept answer", first)
+    await _final(emulator, menu)
+    clock.now += 10 * MINUTE
+    await quorum.app.notify_due()
+    link = f"https://discord.com/channels/{world.guild_id}/{tid}"
+    assert dms(emulator, "bob")[1] == f"A new answer on **{TITLE}**, and an answer was accepted: {link}"

@@ -132,3 +132,18 @@ async def _score(quorum, post_id: int, score: int) -> bool:
 async def _hidden(quorum, world, user_id: int) -> bool:
     forum = quorum.bot.get_guild(world.guild_id).get_channel(world.forum_channel_id)
     return not forum.permissions_for(forum.guild.get_member(user_id)).view_channel
+
+
+async def test_the_answer_count_leaves_out_the_askers_own_messages(emulator, clocked):
+    """"N answers" counts what "answered" means: answers by others. The asker's own follow-ups in the
+    thread ("Thanks, trying it") are no answers."""
+    quorum, _clock = clocked
+    await setup_forum(emulator)
+    only_asker = await question(emulator, quorum, "bob", "Only the asker wrote", answers=["bob", "bob"])
+    one = await question(emulator, quorum, "bob", "One answer by someone else", answers=["carol", "bob", "bob"])
+    listed, inter = await unanswered(emulator, "dave")
+    assert listed == [only_asker, one]
+    lines = inter.original_message["embeds"][0]["description"].split("\n")
+    states = [lines[i + 1] for i, line in enumerate(lines) if LINK.search(line)]
+    assert states[0].startswith("no answers yet ·"), states
+    assert states[1].startswith("1 answer, none accepted ·"), states

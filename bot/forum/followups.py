@@ -97,7 +97,7 @@ class UnansweredRow:
     created_at: datetime
     help_wanted_at: datetime | None  # the asker pressed "Still need help"
     answered: bool  # has an answer by someone other than the asker
-    answers: int  # live answers
+    answers: int  # live answers by others than the asker (as `answered`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,27 +167,32 @@ def plan_notice(state: NoticeState, now: datetime) -> AnswerNotice:
     """What to tell the asker of one question: new answers folded into one line, an acceptance by
     someone else (their own they know of). The marks cover what the message covers."""
     title = _one_line(state.title)
-    parts = []
+    said: str | None = None
     link = jump(state.guild_id, state.question_id)
     if state.new_answers == 1:
-        parts.append(f"A new answer on **{title}**")
+        said = f"A new answer on **{title}**"
         link = jump(state.guild_id, state.question_id, state.newest_answer)
     elif state.new_answers > 1:
-        parts.append(f"{state.new_answers} new answers on **{title}**")
+        said = f"{state.new_answers} new answers on **{title}**"
     accepted = state.accepted_answer_id
     newly_accepted = accepted is not None and accepted != state.marks.told_accept
     if newly_accepted and state.accepted_by != state.asker_id and _after(state.accepted_at, state.answers_since):
-        parts.append(f"an answer to **{title}** was accepted" if parts else f"An answer to **{title}** was accepted")
-        if len(parts) == 1:
+        if said is None:
+            said = f"An answer to **{title}** was accepted"
             link = jump(state.guild_id, state.question_id, accepted)
+        elif state.new_answers == 1 and state.newest_answer == accepted:  # the title once
+            said = f"{said}, and it was accepted"
+        else:  # the thread's link: the accepted answer may be an older one
+            said = f"{said}, and an answer was accepted"
+            link = jump(state.guild_id, state.question_id)
     previous = state.marks
     marks = replace(
         previous,
         told_through=max(previous.told_through, state.newest_answer or 0),
         told_accept=accepted if accepted is not None else previous.told_accept,
-        sent_at=now if parts else previous.sent_at,
+        sent_at=now if said is not None else previous.sent_at,
     )
-    text = f"{'; '.join(parts)}: {link}" if parts else None
+    text = f"{said}: {link}" if said is not None else None
     return AnswerNotice(state.guild_id, state.question_id, state.asker_id, state.via, text, marks, previous)
 
 
@@ -250,10 +255,23 @@ class Notices:
         return [*forum_tags, *await self.store.tag_names(guild_id)]
 
     async def follow(self, guild_id: int, user_id: int, tag: str, known: Sequence[str],
-                     after: int) -> tuple[str, Followed]:  # fmt: skip
-        """`after`: the command's id; a first follow starts the member's digests with what comes after."""
+                     after: int) -> tuple[str, Followed, bool]:  # fmt: skip
+        """`after`: the command's id; a first follow starts the member's digests with what comes after.
+        A follow (also of a tag followed already) tries DMs again when Discord had refused one: digests
+        are paused then (they have no thread to go to), and the member may have opened their DMs since.
+        The last value: True when DMs are tried again."""
         name = match_tag(tag, known)
-        return name, await self.store.follow_tag(FollowRequest(guild_id, user_id, name, self.clock(), after))
+        followed = await self.store.follow_tag(FollowRequest(guild_id, user_id, name, self.clock(), after))
+        if followed is Followed.FULL or not await self.digests_paused(guild_id, user_id):
+            return name, followed, False
+        await self.store.set_via(guild_id, user_id, Via.DM)
+        return name, followed, True
+
+    async def digests_paused(self, guild_id: int, user_id: int) -> bool:
+        """Discord refused a DM to the member: no digest is sent until `/follow` (or `/notify
+        answers:on`) tries DMs again."""
+        _, via = await self.store.answers_notify(guild_id, user_id)
+        return via is Via.THREAD
 
     async def unfollow(self, guild_id: int, user_id: int, tag: str) -> tuple[str, bool]:
         wanted = tag.strip()[:MAX_TAG_LENGTH]
