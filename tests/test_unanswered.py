@@ -135,7 +135,7 @@ async def _hidden(quorum, world, user_id: int) -> bool:
 
 
 async def test_the_answer_count_leaves_out_the_askers_own_messages(emulator, clocked):
-    """"N answers" counts what "answered" means: answers by others. The asker's own follow-ups in the
+    """The count of answers says what "answered" means: answers by others. The asker's own follow-ups in the
     thread ("Thanks, trying it") are no answers."""
     quorum, _clock = clocked
     await setup_forum(emulator)
