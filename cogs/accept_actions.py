@@ -12,6 +12,7 @@ from bot.forum.errors import ForumError, NotFound
 from bot.forum.models import Post, Question
 from bot.forum.service import ForumService
 from cogs.checks import member_is_moderator
+from cogs.stale_buttons import retire_buttons
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ async def accept_answer(service: ForumService, interaction: discord.Interaction,
     await service.acceptance.accept(thread.id, answer_id, interaction.user.id, moderator, in_discord)
     service.notices.nudge()  # the asker may hear of it
     await mark_solved(thread, True)
+    # The nudge's and suggestions' buttons go (never raises).
+    await retire_buttons(service, thread, answer_id, interaction.message.id if interaction.message else None)
     link = f"https://discord.com/channels/{thread.guild.id}/{thread.id}/{answer_id}"
     await interaction.followup.send(f"Accepted: {link}", ephemeral=True)
 

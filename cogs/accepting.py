@@ -18,6 +18,7 @@ from bot.forum.service import ForumService
 from cogs.accept_actions import accept_answer, mark_solved, pin_answer
 from cogs.checks import member_is_moderator
 from cogs.links import parse_ref
+from cogs.stale_buttons import retire_buttons
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ async def reconcile_pins(service: ForumService, thread: discord.Thread, bot_id: 
     except discord.HTTPException as exc:
         log.warning("Cannot read the pins of thread %s: %s", thread.id, exc)
         return
+    before = await service.question(thread.id)
     plan = await service.acceptance.pins_changed(thread.id, pins, away_notices=notices)
     if plan is None:
         return
@@ -119,6 +121,8 @@ async def reconcile_pins(service: ForumService, thread: discord.Thread, bot_id: 
         else:
             await service.acceptance.unpinned_by_bot(thread.id, message_id, bot_id)
     await mark_solved(thread, plan.accepted_id is not None)
+    if plan.accepted_id is not None and (before is None or before.accepted_answer_id != plan.accepted_id):
+        await retire_buttons(service, thread, plan.accepted_id)  # newly accepted by a pin
 
 
 async def setup(bot: commands.Bot) -> None:

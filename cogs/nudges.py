@@ -42,6 +42,8 @@ class MarkSolvedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quo
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
+            # Store reads and maybe a channel fetch come first: Discord wants an answer within 3 s.
+            await interaction.response.defer(ephemeral=True, thinking=True)
             service = _service(interaction)
             question = await service.question(self.question_id)
             if question is None or question.guild_id != interaction.guild_id:
@@ -51,8 +53,8 @@ class MarkSolvedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quo
             _, answers = await service.followups.choices(self.question_id, interaction.user.id, moderator)
             view = discord.ui.View(timeout=None)
             view.add_item(AnswerSelect(self.question_id, answers, interaction.guild))
-            await interaction.response.send_message("Which answer solved it?", view=view, ephemeral=True,
-                                                    allowed_mentions=NO_PINGS)  # fmt: skip
+            await interaction.followup.send("Which answer solved it?", view=view, ephemeral=True,
+                                            allowed_mentions=NO_PINGS)  # fmt: skip
         except Exception as error:
             await report_error(interaction, error)
 
@@ -70,11 +72,12 @@ class StillNeedHelpButton(discord.ui.DynamicItem[discord.ui.Button], template=r"
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
+            await interaction.response.defer(ephemeral=True, thinking=True)  # store reads and a write first
             question = await _service(interaction).question(self.question_id)
             if question is None or question.guild_id != interaction.guild_id:
                 raise NotFound("This question no longer exists.")
             await _service(interaction).followups.still_need_help(self.question_id, interaction.user.id)
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 "Noted: your question is now at the top of `/unanswered`, where helpers look first.",
                 ephemeral=True, allowed_mentions=NO_PINGS,
             )  # fmt: skip
@@ -102,6 +105,9 @@ class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"quorum:
             values = self.item.values
             if len(values) != 1 or not values[0].isdigit() or len(values[0]) > 20:
                 raise NotFound("Choose one of the answers.")
+            await interaction.response.defer(ephemeral=True, thinking=True)  # a read, then the accept's pins
+            # A picker opened before the question got its accepted answer another way says so.
+            await _service(interaction).followups.unsolved(self.question_id)
             await accept_answer(_service(interaction), interaction, self.question_id, int(values[0]))
         except Exception as error:
             await report_error(interaction, error)

@@ -123,11 +123,12 @@ class Suggesting(commands.Cog):
                 "Accept it, or tell them it is not the one.")  # fmt: skip
         only_asker = discord.AllowedMentions(users=[discord.Object(question.author_id)])
         try:
-            await thread.send(text, view=suggestion_view(post.id), allowed_mentions=only_asker)
+            posted = await thread.send(text, view=suggestion_view(post.id), allowed_mentions=only_asker)
         except discord.HTTPException as exc:
             await self.service.suggestions.withdraw(suggestion)
             raise ForumError("I could not post the suggestion in this thread (archived, or missing a permission).") \
                 from exc  # fmt: skip
+        await self.service.suggestions.posted(suggestion, posted.id)  # an acceptance elsewhere closes it
         await interaction.followup.send(f"Suggested to the asker: {link}", ephemeral=True, allowed_mentions=NO_PINGS)
 
 

@@ -26,6 +26,9 @@ RETURNING last_answer_id
 """
 
 NUDGE_SENT = "UPDATE questions SET nudge_message_id = :message WHERE id = :id AND nudged_answer_id = :answer"
+NUDGE_MESSAGE = "SELECT nudge_message_id FROM questions WHERE id = :id"
+# Its buttons were removed (an answer was accepted): not edited again.
+NUDGE_CLOSED = "UPDATE questions SET nudge_message_id = NULL WHERE id = :id AND nudge_message_id = :message"
 
 HELP_WANTED = """
 UPDATE questions SET help_wanted_at = :at

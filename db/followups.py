@@ -45,6 +45,13 @@ class FollowupsStore:
         params = {"id": sent.question_id, "answer": sent.answer_id, "message": sent.message_id}
         await self.writer.run_sync(partial(_execute, fq.NUDGE_SENT, params))
 
+    async def nudge_message(self, question_id: int) -> int | None:
+        rows = await self._fetchall(fq.NUDGE_MESSAGE, {"id": question_id})
+        return rows[0]["nudge_message_id"] if rows else None
+
+    async def nudge_closed(self, question_id: int, message_id: int) -> None:
+        await self.writer.run_sync(partial(_execute, fq.NUDGE_CLOSED, {"id": question_id, "message": message_id}))
+
     async def archives_due(self, query: DueQuery) -> list[DueArchive]:
         rows = await self._fetchall(fq.ARCHIVES_DUE, _window(query))
         return [DueArchive(r["id"], r["guild_id"], r["channel_id"], cv.from_ms(r["accepted_at"])) for r in rows]

@@ -115,8 +115,15 @@ INSERT INTO suggestions (answer_id, question_id, guild_id, suggester_id, state, 
 VALUES (?1, ?2, ?3, ?4, 'open', ?5)
 """
 GET_SUGGESTION = """
-SELECT answer_id, question_id, guild_id, suggester_id, state, created_at FROM suggestions WHERE answer_id = ?
+SELECT answer_id, question_id, guild_id, suggester_id, state, created_at, message_id FROM suggestions
+WHERE answer_id = ?
 """
+# A question's open suggestions (a few per member: bounded), through suggestions_by_suggester.
+OPEN_SUGGESTIONS = """
+SELECT answer_id, question_id, guild_id, suggester_id, state, created_at, message_id FROM suggestions
+WHERE question_id = ? AND state = 'open' ORDER BY answer_id LIMIT 100
+"""
+SUGGESTION_POSTED = "UPDATE suggestions SET message_id = ?2 WHERE answer_id = ?1"
 CLOSE_SUGGESTION = "UPDATE suggestions SET state = ?2 WHERE answer_id = ?1 AND state = 'open'"
 REMOVE_SUGGESTION = "DELETE FROM suggestions WHERE answer_id = ?"
 
@@ -191,10 +198,13 @@ class NotificationStore:
 
     async def get_suggestion(self, answer_id: int) -> Suggestion | None:
         row = await self._fetchone(GET_SUGGESTION, (answer_id,))
-        if row is None:
-            return None
-        return Suggestion(row["answer_id"], row["question_id"], row["guild_id"], row["suggester_id"],
-                          cv.from_ms(row["created_at"]), SuggestionState(row["state"]))  # fmt: skip
+        return None if row is None else _suggestion(row)
+
+    async def open_suggestions(self, question_id: int) -> list[Suggestion]:
+        return [_suggestion(row) for row in await self._fetchall(OPEN_SUGGESTIONS, (question_id,))]
+
+    async def suggestion_posted(self, answer_id: int, message_id: int) -> None:
+        await self.writer.run_sync(partial(_execute, SUGGESTION_POSTED, (answer_id, message_id)))
 
     async def close_suggestion(self, answer_id: int, state: SuggestionState) -> bool:
         return bool(await self.writer.run_sync(partial(_execute, CLOSE_SUGGESTION, (answer_id, state.value))))
@@ -226,6 +236,11 @@ def _add_suggestion(suggestion: Suggestion, cap: int, conn: sqlite3.Connection) 
     conn.execute(INSERT_SUGGESTION, (suggestion.answer_id, suggestion.question_id, suggestion.guild_id,
                                      suggestion.suggester_id, cv.to_ms(suggestion.created_at)))  # fmt: skip
     return Added.ADDED
+
+
+def _suggestion(row: sqlite3.Row) -> Suggestion:
+    return Suggestion(row["answer_id"], row["question_id"], row["guild_id"], row["suggester_id"],
+                      cv.from_ms(row["created_at"]), SuggestionState(row["state"]), row["message_id"])  # fmt: skip
 
 
 def _notice_state(row: sqlite3.Row) -> NoticeState:

@@ -120,17 +120,18 @@ async def test_the_nudge_buttons_after_a_restart(emulator, timed):
     await started(quorum)
 
     refused = await emulator.click_button(ids["dave"], tid, int(nudge["id"]), mark)
-    answer = (await refused.wait_response())["data"]
+    answer = await _final(emulator, refused)
     assert answer["flags"] & EPHEMERAL and "Only the asker or a moderator" in answer["content"]
     refused = await emulator.click_button(ids["carol"], tid, int(nudge["id"]), still)
-    assert "Only the asker" in (await refused.wait_response())["data"]["content"]
+    assert "Only the asker" in (await _final(emulator, refused))["content"]
 
     click = await emulator.click_button(ids["bob"], tid, int(nudge["id"]), mark)
-    shown = (await click.wait_response())["data"]
-    assert shown["flags"] & EPHEMERAL and shown["allowed_mentions"] == {"parse": []}
-    (select,) = [c for row in shown["components"] for c in row["components"]]
+    deferred = await click.wait_response()  # at once, before any store read: Discord's 3 s
+    assert deferred["type"] == 5 and deferred["data"]["flags"] & EPHEMERAL
+    picker = await _final(emulator, click)
+    assert picker["flags"] & EPHEMERAL and _followup_mentions(emulator)[-1] == {"parse": []}
+    (select,) = [c for row in picker["components"] for c in row["components"]]
     assert [o["value"] for o in select["options"]] == [str(second), str(first)], "the /question view's order"
-    picker = await eventually(lambda: _original(click))
     await quorum.restart()  # the picker too outlives a restart
     await started(quorum)
     chosen = await emulator.select(ids["bob"], tid, int(picker["id"]), select["custom_id"], [second])
@@ -140,13 +141,21 @@ async def test_the_nudge_buttons_after_a_restart(emulator, timed):
     rep = await reputations(quorum, emulator)
     assert rep[ids["dave"]] == 1 + 10 + 15 and rep[ids["bob"]] == 1 + 2, "as /accept: +15 answerer, +2 asker"
     assert (await quorum.store.recount()).differences == 0
+    assert world.messages[tid][int(nudge["id"])]["components"] == [], "accepted: the nudge's buttons go"
+    assert world.messages[tid][int(nudge["id"])]["content"] == nudge["content"]
 
-    # A moderator may pick too (here: the other answer); members without the right still may not.
-    click = await emulator.click_button(ids["mod"], tid, int(nudge["id"]), mark)
-    await click.wait_response()
-    picker = await eventually(lambda: _original(click))
+
+async def test_a_moderator_may_pick_from_the_nudge(emulator, timed):
+    quorum, clock = timed
+    ids, tid, (first, _) = await thread_with_answers(emulator, quorum)
+    clock.now += 25 * HOUR
+    await quorum.app.run_followups()
+    (nudge,) = nudges(emulator, tid)
+    mark = buttons(nudge)["Mark the answer that solved it"]["custom_id"]
+    picker = await _final(emulator, await emulator.click_button(ids["mod"], tid, int(nudge["id"]), mark))
+    (select,) = [c for row in picker["components"] for c in row["components"]]
     chosen = await emulator.select(ids["mod"], tid, int(picker["id"]), select["custom_id"], [first])
-    await _final(emulator, chosen)
+    assert "Accepted" in (await _final(emulator, chosen))["content"]
     assert (await accepted(quorum, tid, first)).accepted_by == ids["mod"]
 
 
@@ -160,7 +169,8 @@ async def test_still_need_help_flags_the_question(emulator, timed):
     await started(quorum)
     still = buttons(nudge)["Still need help"]["custom_id"]
     click = await emulator.click_button(ids["bob"], tid, int(nudge["id"]), still)
-    answer = (await click.wait_response())["data"]
+    assert (await click.wait_response())["type"] == 5, "deferred before the store is read and written"
+    answer = await _final(emulator, click)
     assert answer["flags"] & EPHEMERAL and "top of `/unanswered`" in answer["content"]
     flagged = await _help_wanted(quorum, tid)
     assert flagged is not None and abs((flagged - clock.now).total_seconds()) < 1, "the app's time is stored"
@@ -269,8 +279,10 @@ async def _score(quorum, post_id: int, score: int) -> bool:
     return (await quorum.store.get_post(post_id)).score == score
 
 
-async def _original(click) -> dict | None:
-    return click.original_message
+def _followup_mentions(emulator) -> list[dict | None]:
+    """allowed_mentions of the bot's interaction followups, as sent."""
+    sent = emulator.requests_to("POST", "/webhooks/{webhook_id}/{webhook_token}")
+    return [r.json.get("allowed_mentions") for r in sent]
 
 
 async def _help_wanted(quorum, thread_id: int):

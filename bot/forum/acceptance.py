@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from .errors import BadInput
 from .models import Post, PostKind, Question
 
 # The forum tag Quorum applies to a thread whose question has an accepted answer, if the forum has one.
@@ -15,6 +16,21 @@ SOLVED_TAG = "solved"
 def topic_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """The tags that say what a question is about: not the Solved tag, which views show as a status."""
     return tuple(tag for tag in tags if tag.casefold() != SOLVED_TAG)
+
+
+class AlreadyAccepted(BadInput):
+    """A button of a question that got its accepted answer another way (a nudge's, a suggestion's):
+    its message loses its buttons, but one pressed before that edit landed (a restart, a failure in
+    Discord) is answered with where the accepted answer is, not with an error."""
+
+    def __init__(self, question: Question) -> None:
+        link = f"https://discord.com/channels/{question.guild_id}/{question.id}/{question.accepted_answer_id}"
+        super().__init__(f"This question already has an accepted answer: {link}")
+
+
+def check_unsolved(question: Question) -> None:
+    if question.accepted_answer_id is not None:
+        raise AlreadyAccepted(question)
 
 
 @dataclass(frozen=True, slots=True)

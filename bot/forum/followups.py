@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from .acceptance import may_accept
+from .acceptance import check_unsolved, may_accept
 from .errors import BadInput, NotAllowed, NotFound
 from .models import GuildSettings, Post, Question, QuestionStatus
 from .rules import build_thread_view
@@ -116,6 +116,8 @@ class FollowupStore(Protocol):
         id, or None when it is not (any more). Only one claim per answer ever wins."""
 
     async def nudge_sent(self, sent: NudgeSent) -> None: ...
+    async def nudge_message(self, question_id: int) -> int | None: ...
+    async def nudge_closed(self, question_id: int, message_id: int) -> None: ...
     async def archives_due(self, query: DueQuery) -> list[DueArchive]: ...
     async def archive_done(self, archive: DueArchive) -> None: ...
     async def want_help(self, question_id: int, at: datetime) -> bool: ...
@@ -172,6 +174,13 @@ class Followups:
     async def nudge_sent(self, nudge: DueNudge, message_id: int) -> None:
         await self.store.nudge_sent(NudgeSent(nudge.question_id, nudge.answer_id, message_id))
 
+    async def nudge_to_close(self, question_id: int) -> int | None:
+        """The nudge message whose buttons go now that the question has an accepted answer."""
+        return await self.store.nudge_message(question_id)
+
+    async def nudge_closed(self, question_id: int, message_id: int) -> None:
+        await self.store.nudge_closed(question_id, message_id)
+
     async def archives_due(self, guild_ids: Iterable[int]) -> list[DueArchive]:
         due: list[DueArchive] = []
         now = self.clock()
@@ -197,7 +206,7 @@ class Followups:
     # ----- the nudge's buttons (cogs/nudges.py) -------------------------------------------------
     async def choices(self, question_id: int, member_id: int, moderator: bool) -> tuple[Question, list[Post]]:
         """The answers the member may accept from, for "Mark the answer that solved it"."""
-        question = await self._open_question(question_id)
+        question = await self.unsolved(question_id)
         if not may_accept(question, member_id, moderator):
             raise NotAllowed("Only the asker or a moderator can mark the answer that solved this question.")
         page = await self.store.thread_page(question_id)
@@ -209,12 +218,17 @@ class Followups:
     async def still_need_help(self, question_id: int, member_id: int) -> bool:
         """The asker says no answer solved it: the question goes to the top of /unanswered. False
         when it was flagged already."""
-        question = await self._open_question(question_id)
+        question = await self.unsolved(question_id)
         if member_id != question.author_id:
             raise NotAllowed("Only the asker can say this question still needs help.")
-        if question.accepted_answer_id is not None:
-            raise BadInput("This question has an accepted answer: /unaccept it first if it did not solve it.")
         return await self.store.want_help(question_id, self.clock())
+
+    async def unsolved(self, question_id: int) -> Question:
+        """The question a nudge's button is about, open and without an accepted answer: one accepted
+        another way since is said plainly (its nudge's buttons are being or were removed)."""
+        question = await self._open_question(question_id)
+        check_unsolved(question)
+        return question
 
     async def _open_question(self, question_id: int) -> Question:
         question = await self.store.get_question(question_id)

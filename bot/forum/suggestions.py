@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from .acceptance import acceptable
+from .acceptance import acceptable, check_unsolved
 from .errors import BadInput, NotAllowed, NotFound
 from .models import Post, Question, QuestionStatus
 
@@ -38,6 +38,7 @@ class Suggestion:
     suggester_id: int
     created_at: datetime
     state: SuggestionState = SuggestionState.OPEN
+    message_id: int | None = None  # its message in the thread, once posted
 
 
 class SuggestionStore(Protocol):
@@ -47,6 +48,8 @@ class SuggestionStore(Protocol):
     async def get_suggestion(self, answer_id: int) -> Suggestion | None: ...
     async def close_suggestion(self, answer_id: int, state: SuggestionState) -> bool: ...
     async def remove_suggestion(self, answer_id: int) -> None: ...
+    async def open_suggestions(self, question_id: int) -> list[Suggestion]: ...
+    async def suggestion_posted(self, answer_id: int, message_id: int) -> None: ...
 
 
 class Suggestions:
@@ -88,11 +91,29 @@ class Suggestions:
         """Its message could not be posted: as if it had never been made."""
         await self.store.remove_suggestion(suggestion.answer_id)
 
+    async def posted(self, suggestion: Suggestion, message_id: int) -> None:
+        """Its message: edited when an answer is accepted another way (`close_all`)."""
+        await self.store.suggestion_posted(suggestion.answer_id, message_id)
+
     async def open_one(self, answer_id: int) -> Suggestion:
         suggestion = await self.store.get_suggestion(answer_id)
         if suggestion is None or suggestion.state is not SuggestionState.OPEN:
+            question = await self.store.get_question(suggestion.question_id) if suggestion is not None else None
+            if question is not None:
+                check_unsolved(question)  # closed by an acceptance: say where the accepted answer is
             raise NotFound("This suggestion was already answered.")
         return suggestion
+
+    async def close_all(self, question_id: int, accepted_id: int) -> list[Suggestion]:
+        """An answer of the question was accepted, whichever way: its open suggestions are done (the
+        accepted answer's as accepted, the others as dismissed: not put to the asker again). Those
+        this call closed are returned: their messages lose their buttons."""
+        closed = []
+        for suggestion in await self.store.open_suggestions(question_id):
+            state = SuggestionState.ACCEPTED if suggestion.answer_id == accepted_id else SuggestionState.DISMISSED
+            if await self.store.close_suggestion(suggestion.answer_id, state):
+                closed.append(suggestion)
+        return closed
 
     async def dismiss(self, answer_id: int, member_id: int, moderator: bool) -> Suggestion:
         suggestion = await self.open_one(answer_id)
