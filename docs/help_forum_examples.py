@@ -22,9 +22,8 @@ from pathlib import Path
 
 from emulator import Emulator
 from emulator.spec_check import default_spec_path
-from tests.harness import BotHarness, eventually
+from tests.harness import BotHarness, Clock, eventually
 from tests.test_first_slice import setup_forum
-from tests.test_retention import Clock
 
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 SNOWFLAKE = re.compile(r"\d{15,21}")

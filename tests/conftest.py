@@ -4,7 +4,7 @@ import pytest
 
 from emulator import Emulator
 from emulator.spec_check import default_spec_path
-from tests.harness import BotHarness
+from tests.harness import BotHarness, Clock
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -36,6 +36,20 @@ async def quorum(emulator, tmp_path):
     await harness.start()
     try:
         yield harness
+        if harness.app is not None:  # a test may have stopped the bot on purpose
+            harness.assert_alive()
+    finally:
+        await harness.stop()
+
+
+@pytest.fixture
+async def timed(emulator, tmp_path):
+    """The bot with a clock the test moves: (harness, clock)."""
+    clock = Clock()
+    harness = BotHarness(emulator, tmp_path / "quorum.db", clock=clock)
+    await harness.start()
+    try:
+        yield harness, clock
         if harness.app is not None:  # a test may have stopped the bot on purpose
             harness.assert_alive()
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,6 +17,16 @@ from db.store import SqliteStore
 from emulator import Emulator
 
 T = TypeVar("T")
+
+
+class Clock:
+    """A clock the test moves (`clock.now += …`): timed features are tested without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)  # the store keeps milliseconds
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class BotHarness:

@@ -6,34 +6,18 @@ stopped is done once after it starts."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from bot.forum.followups import UnansweredSort
 from bot.forum.visibility import Readable
 from tests.harness import BotHarness, eventually
 from tests.test_accepting import _final, accepted, reputations, thread_with_answers
 from tests.test_reading import buttons
-from tests.test_retention import Clock
 
 HOUR = timedelta(hours=1)
 EPHEMERAL = 64
 MESSAGES = "/channels/{channel_id}/messages"
 
-
-@pytest.fixture
-async def timed(emulator, tmp_path) -> AsyncIterator[tuple[BotHarness, Clock]]:
-    clock = Clock()
-    harness = BotHarness(emulator, tmp_path / "quorum.db", clock=clock)
-    await harness.start()
-    try:
-        yield harness, clock
-        if harness.app is not None:
-            harness.assert_alive()
-    finally:
-        await harness.stop()
 
 
 def nudges(emulator, thread_id: int) -> list[dict]:

@@ -7,33 +7,17 @@ due while the bot was down is sent once after it starts, never twice."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-
-from tests.harness import BotHarness, eventually
+from tests.harness import eventually
 from tests.test_accepting import _final
 from tests.test_asking import ask as ask_command
 from tests.test_first_slice import setup_forum
 from tests.test_reading import EPHEMERAL, VIEW_CHANNEL, member, run
-from tests.test_retention import Clock
 
 MINUTE = timedelta(minutes=1)
 TITLE = "How do I keep state across restarts?"
 
-
-@pytest.fixture
-async def timed(emulator, tmp_path) -> AsyncIterator[tuple[BotHarness, Clock]]:
-    clock = Clock()
-    harness = BotHarness(emulator, tmp_path / "quorum.db", clock=clock)
-    await harness.start()
-    try:
-        yield harness, clock
-        if harness.app is not None:
-            harness.assert_alive()
-    finally:
-        await harness.stop()
 
 
 def dms(emulator, name: str) -> list[str]:

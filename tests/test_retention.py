@@ -6,11 +6,8 @@ from the store after its period, unless the bot was added back."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
-
-import pytest
 
 from bot.forum.retention import PURGED
 from tests.db.test_erasure import _database_files
@@ -22,26 +19,6 @@ from tests.test_web_publishing import quorum_cli
 DAY = timedelta(days=1)
 WORDS = "zyxquorpelt flibbergrumph"
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)  # the store keeps milliseconds
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def timed(emulator, tmp_path) -> AsyncIterator[tuple[BotHarness, Clock]]:
-    clock = Clock()
-    harness = BotHarness(emulator, tmp_path / "quorum.db", clock=clock)
-    await harness.start()
-    try:
-        yield harness, clock
-        if harness.app is not None:
-            harness.assert_alive()
-    finally:
-        await harness.stop()
 
 
 async def restart_and_purge(quorum: BotHarness) -> None:

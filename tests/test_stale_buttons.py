@@ -5,31 +5,13 @@ refused the edit, and the bot restarted) answers plainly where the accepted answ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from tests.harness import BotHarness
 from tests.test_accepting import _final, accepted, thread_with_answers
 from tests.test_followups import HOUR, nudges, started
 from tests.test_reading import EPHEMERAL, buttons
-from tests.test_retention import Clock
 from tests.test_suggesting import bot_messages, suggest
 
 MARK, STILL = "Mark the answer that solved it", "Still need help"
 
-
-@pytest.fixture
-async def timed(emulator, tmp_path) -> AsyncIterator[tuple[BotHarness, Clock]]:
-    clock = Clock()
-    harness = BotHarness(emulator, tmp_path / "quorum.db", clock=clock)
-    await harness.start()
-    try:
-        yield harness, clock
-        if harness.app is not None:
-            harness.assert_alive()
-    finally:
-        await harness.stop()
 
 
 def refuse_edits(emulator, thread_id: int, message_id: int):

@@ -6,31 +6,16 @@ deleted questions left out; the same after a restart."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-
-import pytest
 
 from emulator.permissions import VIEW_CHANNEL
-from tests.harness import BotHarness, eventually
+from tests.harness import eventually
 from tests.test_accepting import _final, accepted
 from tests.test_first_slice import setup_forum
 from tests.test_followups import HOUR, nudges, started
 from tests.test_reading import buttons, member
-from tests.test_retention import Clock
 
 LINK = re.compile(r"\]\(https://discord\.com/channels/\d+/(\d+)\)")
 
-
-@pytest.fixture
-async def clocked(emulator, tmp_path) -> AsyncIterator[tuple[BotHarness, Clock]]:
-    clock = Clock()
-    harness = BotHarness(emulator, tmp_path / "quorum.db", clock=clock)
-    await harness.start()
-    try:
-        yield harness, clock
-        harness.assert_alive()
-    finally:
-        await harness.stop()
 
 
 async def question(emulator, quorum, who: str, title: str, tags=(), answers=()) -> int:
@@ -54,8 +39,8 @@ def _listed(data: dict) -> list[int]:
     return [int(t) for t in LINK.findall(embeds[0]["description"])]
 
 
-async def test_unanswered_order_tags_pages_and_visibility(emulator, clocked):
-    quorum, clock = clocked
+async def test_unanswered_order_tags_pages_and_visibility(emulator, timed):
+    quorum, clock = timed
     world = emulator.world
     await setup_forum(emulator, moderator_role=world.moderator_role_id)
     answered = await question(emulator, quorum, "bob", "Answered, none accepted", ["python"], ["carol"])
@@ -134,10 +119,10 @@ async def _hidden(quorum, world, user_id: int) -> bool:
     return not forum.permissions_for(forum.guild.get_member(user_id)).view_channel
 
 
-async def test_the_answer_count_leaves_out_the_askers_own_messages(emulator, clocked):
+async def test_the_answer_count_leaves_out_the_askers_own_messages(emulator, timed):
     """The count of answers says what "answered" means: answers by others. The asker's own follow-ups in the
     thread ("Thanks, trying it") are no answers."""
-    quorum, _clock = clocked
+    quorum, _clock = timed
     await setup_forum(emulator)
     only_asker = await question(emulator, quorum, "bob", "Only the asker wrote", answers=["bob", "bob"])
     one = await question(emulator, quorum, "bob", "One answer by someone else", answers=["carol", "bob", "bob"])
