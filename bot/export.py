@@ -17,7 +17,6 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -25,7 +24,7 @@ from typing import Any, BinaryIO, TextIO
 import orjson
 
 from bot.config import Settings
-from bot.export_pages import default_workers, shaped_pages, worker_pool
+from bot.export_pages import Workers, default_workers, shaped_pages
 from bot.forum import exporting as ex
 from bot.forum.archive import StoredMember
 from bot.progress import with_progress
@@ -75,25 +74,25 @@ async def write_export(store: SqliteStore, out: BinaryIO | TextIO, guild_id: int
             progress.total += await snapshot.post_count(gid)
         if workers is None:
             workers = default_workers() if progress.total >= WORKERS_FROM_POSTS else 0
-        pool = worker_pool(workers) if workers > 0 else None
+        pool = Workers(workers) if workers > 0 else None
         if guild_id is not None:
-            await _write_guild(snapshot, guild_id, write, progress, pool, 2 * workers)
+            await _write_guild(snapshot, guild_id, write, progress, pool)
         else:
             write(b"[")
             for n, gid in enumerate(guild_ids):
                 write(b",\n" if n else b"\n")
-                await _write_guild(snapshot, gid, write, progress, pool, 2 * workers)
+                await _write_guild(snapshot, gid, write, progress, pool)
             write(b"\n]" if guild_ids else b"]")
         write(b"\n")
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.close()
         await snapshot.close()
     return progress
 
 
 async def _write_guild(snapshot: ExportSnapshot, guild_id: int, write: Callable[[bytes], Any],
-                       progress: ExportProgress, pool: Executor | None, window: int) -> None:  # fmt: skip
+                       progress: ExportProgress, pool: Workers | None) -> None:  # fmt: skip
     write(b'{"format":%b,"guild_id":%b' % (_dumps(ex.FORMAT), _dumps(str(guild_id))))
     write(b',\n"settings":' + _dumps(ex.settings_export(await snapshot.settings(guild_id))))
     write(b',\n"web":' + _dumps(ex.web_guild_export(await snapshot.web_guild(guild_id))))
@@ -104,7 +103,7 @@ async def _write_guild(snapshot: ExportSnapshot, guild_id: int, write: Callable[
     for key, deleted in (("questions", False), ("deleted_questions", True)):
         write(b',\n"%b":[' % key.encode())
         first = True
-        async for page in shaped_pages(snapshot.thread_pages(guild_id, deleted=deleted), pool, window):
+        async for page in shaped_pages(snapshot.thread_pages(guild_id, deleted=deleted), pool):
             if page.questions:
                 write((b"\n" if first else b",\n") + page.lines)
                 first = False

@@ -24,7 +24,7 @@ from .connection import open_reader, run_on_connection_thread
 from .convert import from_ms, opt_dt
 from .export_pages import ThreadPage
 
-QUESTIONS_PER_PAGE = 200  # about 1,000 posts and 5,000 votes at the benchmark's proportions
+QUESTIONS_PER_PAGE = 100  # about 500 posts and 2,500 votes at the benchmark's proportions
 ROWS_PER_PAGE = 2_000
 _BEFORE_ALL = -(2**63)  # a key lower than any stored one: where the first page starts
 
