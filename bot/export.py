@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, TextIO
 import orjson
 
 from bot.config import Settings
-from bot.export_pages import Workers, default_workers, shaped_pages
+from bot.export_pages import WorkerPool, default_workers, shaped_pages
 from bot.forum import exporting as ex
 from bot.forum.archive import StoredMember
 from bot.progress import with_progress
@@ -74,7 +74,7 @@ async def write_export(store: SqliteStore, out: BinaryIO | TextIO, guild_id: int
             progress.total += await snapshot.post_count(gid)
         if workers is None:
             workers = default_workers() if progress.total >= WORKERS_FROM_POSTS else 0
-        pool = Workers(workers) if workers > 0 else None
+        pool = WorkerPool(workers) if workers > 0 else None
         if guild_id is not None:
             await _write_guild(snapshot, guild_id, write, progress, pool)
         else:
@@ -92,21 +92,20 @@ async def write_export(store: SqliteStore, out: BinaryIO | TextIO, guild_id: int
 
 
 async def _write_guild(snapshot: ExportSnapshot, guild_id: int, write: Callable[[bytes], Any],
-                       progress: ExportProgress, pool: Workers | None) -> None:  # fmt: skip
+                       progress: ExportProgress, pool: WorkerPool | None) -> None:  # fmt: skip
     write(b'{"format":%b,"guild_id":%b' % (_dumps(ex.FORMAT), _dumps(str(guild_id))))
     write(b',\n"settings":' + _dumps(ex.settings_export(await snapshot.settings(guild_id))))
     write(b',\n"web":' + _dumps(ex.web_guild_export(await snapshot.web_guild(guild_id))))
     write(b',\n"web_channels":' + _dumps([ex.web_channel_export(c) for c in await snapshot.web_channels(guild_id)]))
     # Version 1's users: every member with a reputation counter, and everyone who asked, answered or
-    # replied (bot/export_pages.py gathers them page by page).
+    # replied (bot/export_worker.py gathers them page by page).
     authors: set[int] = set()
     for key, deleted in (("questions", False), ("deleted_questions", True)):
         write(b',\n"%b":[' % key.encode())
         first = True
         async for page in shaped_pages(snapshot.thread_pages(guild_id, deleted=deleted), pool):
-            if page.questions:
-                write((b"\n" if first else b",\n") + page.lines)
-                first = False
+            write((b"\n" if first else b",\n") + page.lines)  # a page holds a question at least
+            first = False
             authors.update(page.authors)
             progress.posts += page.posts
             progress.questions += page.questions

@@ -21,10 +21,10 @@ from concurrent.futures import ProcessPoolExecutor
 from bot.export_worker import ShapedPage, ignore_sigint, shape_page
 from db.export_pages import ThreadPage
 
-MAX_WORKERS = 4  # each holds ~20 MB; more than the cores would only add memory
+MAX_WORKERS = 4  # each holds ~25 MB; more than the cores would only add memory
 
 
-class Workers:
+class WorkerPool:
     """Processes that shape pages, with at most one page more than there are workers handed to them
     at a time: enough to keep each busy while the next page is read, few enough for flat memory.
     `close()` stops them."""
@@ -33,21 +33,21 @@ class Workers:
         # Spawned, not forked: the exporting process has threads (the store's), and a fork copies
         # their locks in whatever state they are. A worker ignores Ctrl-C: the export stops it.
         context = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(count, mp_context=context, initializer=ignore_sigint)
+        self.executor = ProcessPoolExecutor(count, mp_context=context, initializer=ignore_sigint)
         self.in_flight = count + 1
 
     def close(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
+        self.executor.shutdown(cancel_futures=True)
 
 
 def default_workers() -> int:
     return min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-async def shaped_pages(pages: AsyncIterator[ThreadPage], workers: Workers | None) -> AsyncIterator[ShapedPage]:
+async def shaped_pages(pages: AsyncIterator[ThreadPage], pool: WorkerPool | None) -> AsyncIterator[ShapedPage]:
     """Each page shaped, in the order read: in this process without workers, else by the workers
     while the next pages are read."""
-    if workers is None:
+    if pool is None:
         async for page in pages:
             yield shape_page(page)
         return
@@ -55,8 +55,8 @@ async def shaped_pages(pages: AsyncIterator[ThreadPage], workers: Workers | None
     in_flight: deque[asyncio.Future[ShapedPage]] = deque()
     try:
         async for page in pages:
-            in_flight.append(loop.run_in_executor(workers.pool, shape_page, page))
-            if len(in_flight) >= workers.in_flight:
+            in_flight.append(loop.run_in_executor(pool.executor, shape_page, page))
+            if len(in_flight) >= pool.in_flight:
                 yield await in_flight.popleft()
         while in_flight:
             yield await in_flight.popleft()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -221,6 +222,18 @@ async def test_pages_shaped_in_worker_processes_make_the_same_document(store, mo
     assert parallel.getvalue() == sequential.getvalue()
     assert (two.questions, two.posts, two.total) == (one.questions, one.posts, one.total) == (5, 11, 11)
     assert json.loads(parallel.getvalue())[0]["questions"][0]["starter"]["attachments"]
+
+
+async def test_a_page_that_fails_in_a_worker_fails_the_export_as_in_this_process(store, tmp_path):
+    await fill(store)
+    with sqlite3.connect(tmp_path / "q.db") as conn:  # a row the models cannot hold
+        conn.execute("UPDATE posts SET attachments = '[{\"bogus\": 1}]' WHERE id = 101")
+    errors = []
+    for workers in (0, 2):
+        with pytest.raises(TypeError) as raised:
+            await write_export(store, io.BytesIO(), workers=workers)
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1] and "bogus" in errors[0]
 
 
 # Plain (not async): generate() runs an event loop of its own.
