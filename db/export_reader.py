@@ -3,7 +3,8 @@
 The export runs on a connection of its own inside one read transaction, so every page sees the store
 as it was when the export began (WAL keeps that snapshot while the bot goes on writing), and the
 document is consistent however long it takes. Pages are read in one hop on the connection's thread
-each and come back as plain models: memory holds a page, never the forum.
+each and come back as plain models (the questions' pages as rows, decoded by db/export_pages.py where
+they are shaped): memory holds a few pages, never the forum.
 """
 
 from __future__ import annotations
@@ -15,24 +16,15 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.forum.archive import (
-    LearntName,
-    StoredMember,
-    StoredSettings,
-    StoredVote,
-    StoredWebChannel,
-    ThreadRecord,
-    WebGuild,
-    WebPrivacy,
-)
-from bot.forum.models import Attachment, AuditEntry, GuildSettings, Post, Question, QuestionStatus, Revision
-from bot.forum.voting import VoteVia
+from bot.forum.archive import LearntName, StoredMember, StoredSettings, StoredWebChannel, WebGuild, WebPrivacy
+from bot.forum.models import AuditEntry, GuildSettings
 
 from . import export_queries as eq
 from .connection import open_reader, run_on_connection_thread
-from .convert import KINDS, from_ms, opt_dt, to_ms
+from .convert import from_ms, opt_dt
+from .export_pages import ThreadPage
 
-QUESTIONS_PER_PAGE = 200  # about 1,000 posts and 5,000 votes at the benchmark's proportions
+QUESTIONS_PER_PAGE = 100  # about 500 posts and 2,500 votes at the benchmark's proportions
 ROWS_PER_PAGE = 2_000
 _BEFORE_ALL = -(2**63)  # a key lower than any stored one: where the first page starts
 
@@ -94,19 +86,19 @@ class ExportSnapshot:
             for r in await self._rows(eq.WEB_CHANNELS, (guild_id,))
         ]  # fmt: skip
 
-    async def threads(self, guild_id: int, *, deleted: bool) -> AsyncIterator[list[ThreadRecord]]:
-        """The guild's live (or deleted) questions, oldest first, a page at a time."""
+    async def thread_pages(self, guild_id: int, *, deleted: bool) -> AsyncIterator[ThreadPage]:
+        """The guild's live (or deleted) questions, oldest first, a page at a time, as read: a page
+        becomes models with `decode_thread_page` (db/export_pages.py), wherever it is shaped."""
         sql = eq.DELETED_QUESTIONS if deleted else eq.LIVE_QUESTIONS
         after = (_BEFORE_ALL, _BEFORE_ALL)
         while True:
             page = await run_on_connection_thread(
-                self._conn, lambda conn, after=after: _thread_page(conn, sql, guild_id, after)
+                self._conn, lambda conn, after=after: _read_thread_page(conn, sql, guild_id, after)
             )
-            if not page:
+            if page is None:
                 return
             yield page
-            last = page[-1].question
-            after = (to_ms(last.created_at), last.id)
+            after = page.last_key()
 
     async def members(self, guild_id: int) -> AsyncIterator[list[StoredMember]]:
         async for rows in self._pages(eq.MEMBERS, guild_id, lambda r: (r["user_id"],)):
@@ -135,41 +127,15 @@ class ExportSnapshot:
             after = key(rows[-1])
 
 
-def _thread_page(conn: sqlite3.Connection, sql: str, guild_id: int, after: tuple[int, int]) -> list[ThreadRecord]:
+def _read_thread_page(conn: sqlite3.Connection, sql: str, guild_id: int, after: tuple[int, int]) -> ThreadPage | None:
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: a page holds thousands of rows
     questions = cursor.execute(sql, (guild_id, *after, QUESTIONS_PER_PAGE)).fetchall()
     if not questions:
-        return []
+        return None
     ids = json.dumps([row[0] for row in questions])
-    posts: dict[int, list[Post]] = {}
-    for row in cursor.execute(eq.POSTS_OF, (ids,)):
-        posts.setdefault(row[1], []).append(_post(row, guild_id))
-    votes: dict[int, list[StoredVote]] = {}
-    for qid, post_id, voter_id, value, at, via in cursor.execute(eq.VOTES_OF, (ids,)):
-        votes.setdefault(qid, []).append(StoredVote(post_id, voter_id, value, from_ms(at), VoteVia(via)))
-    revisions: dict[int, list[Revision]] = {}
-    for sql_revisions in (eq.TITLE_REVISIONS_OF, eq.BODY_REVISIONS_OF):
-        for qid, post_id, field, number, text, editor_id, at in cursor.execute(sql_revisions, (ids,)):
-            revisions.setdefault(qid, []).append(Revision(post_id, number, field, text, editor_id, from_ms(at)))
-    records = []
-    for (qid, channel_id, title, author_id, starter_id, status, accepted_answer_id, tags, score, created_at,
-         deleted_at, accepted_by, duplicate_of, thread_type, accepted_at, updated_at) in questions:  # fmt: skip
-        question = Question(
-            qid, guild_id, channel_id, title, author_id, from_ms(created_at), starter_id, QuestionStatus(status),
-            accepted_answer_id, tuple(json.loads(tags)), score, opt_dt(deleted_at), accepted_by, duplicate_of,
-            thread_type,
-        )  # fmt: skip
-        records.append(ThreadRecord(question, opt_dt(accepted_at), from_ms(updated_at), posts.get(qid, []),
-                                    votes.get(qid, []), revisions.get(qid, [])))  # fmt: skip
-    return records
-
-
-def _post(row: tuple, guild_id: int) -> Post:
-    (post_id, question_id, kind, parent_id, reply_to_id, author_id, body, attachments, score, created_at, edited_at,
-     deleted_at) = row  # fmt: skip
-    return Post(
-        post_id, question_id, guild_id, KINDS[kind], author_id, body, from_ms(created_at), parent_id, reply_to_id,
-        score, opt_dt(edited_at), opt_dt(deleted_at),
-        () if attachments == "[]" else tuple(Attachment(**a) for a in json.loads(attachments)),
-    )  # fmt: skip
+    posts = cursor.execute(eq.POSTS_OF, (ids,)).fetchall()
+    votes = cursor.execute(eq.VOTES_OF, (ids,)).fetchall()
+    revisions = cursor.execute(eq.TITLE_REVISIONS_OF, (ids,)).fetchall()
+    revisions += cursor.execute(eq.BODY_REVISIONS_OF, (ids,)).fetchall()
+    return ThreadPage(guild_id, questions, posts, votes, revisions)

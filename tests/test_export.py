@@ -3,16 +3,20 @@ document that matches bot/forum/export_schema.json and reads the same twice."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bench.generate import generate
 from bot.export import write_export
 from bot.forum.models import Attachment, AuditEntry, GuildSettings, Post, PostKind, Question, QuestionStatus
 from bot.forum.public import NameEntry
 from bot.forum.voting import VoteVia
+from db import export_reader
 from db.store import open_store
 from tests.export_check import V1_ANSWER, V1_GUILD, V1_QUESTION, V1_REPLY, exported
 
@@ -204,6 +208,55 @@ async def test_an_export_of_every_guild_is_a_list(store):
 
 async def test_an_empty_store_exports_an_empty_list(store):
     assert await exported(store) == []
+
+
+# -- the questions shaped in worker processes (a large forum's export): the same document, byte for byte
+
+
+async def test_pages_shaped_in_worker_processes_make_the_same_document(store, monkeypatch):
+    await fill(store)
+    await store.save_settings(GuildSettings(G + 1), MOD, at(70))
+    monkeypatch.setattr(export_reader, "QUESTIONS_PER_PAGE", 2)  # several pages in flight at once
+    sequential, parallel = io.BytesIO(), io.BytesIO()
+    one = await write_export(store, sequential, workers=0)
+    two = await write_export(store, parallel, workers=2)
+    assert parallel.getvalue() == sequential.getvalue()
+    assert (two.questions, two.posts, two.total) == (one.questions, one.posts, one.total) == (5, 11, 11)
+    assert json.loads(parallel.getvalue())[0]["questions"][0]["starter"]["attachments"]
+
+
+async def test_a_page_that_fails_in_a_worker_fails_the_export_as_in_this_process(store, tmp_path):
+    await fill(store)
+    with sqlite3.connect(tmp_path / "q.db") as conn:  # a row the models cannot hold
+        conn.execute("UPDATE posts SET attachments = '[{\"bogus\": 1}]' WHERE id = 101")
+    errors = []
+    for workers in (0, 2):
+        with pytest.raises(TypeError) as raised:
+            await write_export(store, io.BytesIO(), workers=workers)
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1] and "bogus" in errors[0]
+
+
+# Plain (not async): generate() runs an event loop of its own.
+def test_a_generated_forum_exports_the_same_in_worker_processes(tmp_path, monkeypatch):
+    db = tmp_path / "forum.db"
+    generate(db, scale=0.001)  # 200 questions, 1,000 posts, 5,000 votes
+    monkeypatch.setattr(export_reader, "QUESTIONS_PER_PAGE", 16)
+
+    async def export(workers: int) -> bytes:
+        store = await open_store(db, readers=1, follow_search_index=False)
+        try:
+            out = io.BytesIO()
+            await write_export(store, out, workers=workers)
+            return out.getvalue()
+        finally:
+            await store.close()
+
+    sequential = asyncio.run(export(0))
+    assert asyncio.run(export(2)) == sequential
+    [guild] = json.loads(sequential)
+    assert len(guild["questions"]) > 16 * 4 and sum(len(a["votes"]) for q in guild["questions"]
+                                                    for a in q["answers"]) > 1000  # fmt: skip
 
 
 def test_the_progress_display_writes_plain_lines_when_not_on_a_terminal():

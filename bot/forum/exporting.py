@@ -192,7 +192,8 @@ def audit_export(e: AuditEntry) -> dict[str, Any]:
 
 def iso(moment: datetime) -> str:
     # Discord's ids carry milliseconds; so does the store.
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # Arguments by position: parsing the keyword took a sixth of the call, once per vote.
+    return moment.isoformat("T", "milliseconds").replace("+00:00", "Z")
 
 
 def _iso(moment: datetime | None) -> str | None:
