@@ -342,7 +342,7 @@ def _describe(s: GuildSettings) -> str:
     )
 
 
-# -- write operations: run on the writer connection's thread, inside the writer's savepoint
+# -- write operations: run in the write process, inside a batch (db/batch.py: undone alone if they fail)
 
 
 def _replay_reputation_once(conn: sqlite3.Connection, progress: RecountProgress) -> None:
