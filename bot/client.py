@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.endpoints import discover_gateway, use_gateway
 from bot.forum.catchup import Progress
 from bot.forum.errors import StoreUnavailable
+from bot.forum.models import CommandSync
 from bot.forum.ports import ForumStore
 from bot.forum.service import ForumService
 from bot.tree import QuorumTree
@@ -137,11 +138,12 @@ class QuorumBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-        key = f"commands_hash:{guild.id if guild else 'global'}:{self.application_id}"
-        if not force and await self.store.get_meta(key) == digest:
+        application_id = self.application_id or 0  # known once logged in, which setup_hook runs after
+        guild_id = guild.id if guild else None
+        if not force and await self.store.commands_digest(application_id, guild_id) == digest:
             return False
         await self.tree.sync(guild=guild)
-        await self.store.set_meta(key, digest)
+        await self.store.set_commands_digest(CommandSync(application_id, guild_id, digest))
         log.info("Synced %d command(s) %s", len(payload), f"to guild {guild.id}" if guild else "globally")
         return True
 

@@ -240,7 +240,7 @@ class CatchUp(commands.Cog):
             # shutdown keeps the old watermark, so the next run reads those archived threads again.
             if all_read and complete and progress.threads_failed == failed_before and days is None:
                 mark = plan.next_watermark(started)
-                await self.bot.store.set_meta(plan.watermark_key(guild.id), mark.isoformat())
+                await self.bot.store.set_catchup_watermark(guild.id, mark)
         progress.finished = time.monotonic()
         self.completed += 1
         log.info("%s", progress.summary())
@@ -261,8 +261,8 @@ class CatchUp(commands.Cog):
         if days is not None:
             cutoff = now - timedelta(days=days)
         else:
-            stored = await self.bot.store.get_meta(plan.watermark_key(guild.id))
-            cutoff = plan.archived_cutoff(plan.parse_watermark(stored), now, plan.DEFAULT_FIRST_WINDOW)
+            stored = await self.bot.store.catchup_watermark(guild.id)
+            cutoff = plan.archived_cutoff(stored, now, plan.DEFAULT_FIRST_WINDOW)
         found: dict[int, discord.Thread] = {}
         try:
             # Fresh objects built from the REST answer, not the cache: their last_message_id is what

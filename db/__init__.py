@@ -18,7 +18,8 @@ Writing (SQLite only)
   checkpointer.py  WAL checkpoints off the commit path, in the write process
 
 The forum's state (writer operations and read mixins)
-  queries.py                          questions, posts, settings, audit log, meta
+  queries.py                          questions, posts, settings, audit log, meta (single values)
+  bot_state.py                        summary places, told-once marks, catch-up watermarks, command hashes
   votes.py, vote_queries.py           votes and scores; recount
   reputation.py, reputation_queries.py    reputation under the running floor
   acceptance.py; moderation.py, moderation_queries.py
