@@ -46,16 +46,16 @@ async def run_catchup(settings: Settings, *, days: float | None = None, stream: 
     try:
         bot = await app.start()
         # start() returned before the gateway task ran, so READY cannot have triggered a run yet.
-        cog = bot.get_cog("CatchUp")
+        cog = bot.catchup
         assert cog is not None, "cogs.catchup is not loaded"
-        cog.automatic = False  # type: ignore[attr-defined]
+        cog.automatic = False
         await app.wait_until_ready()
-        run = asyncio.create_task(cog.run(days=days))  # type: ignore[attr-defined]
+        run = asyncio.create_task(cog.run(days=days))
         every = TTY_EVERY if display.tty else 0.5
         while not run.done():
             await asyncio.wait({run}, timeout=every)
-            if cog.progress is not None:  # type: ignore[attr-defined]
-                display.show(cog.progress, final=run.done())  # type: ignore[attr-defined]
+            if cog.progress is not None:
+                display.show(cog.progress, final=run.done())
         return run.result()
     finally:
         await app.close()

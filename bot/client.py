@@ -6,14 +6,16 @@ import hashlib
 import json
 import logging
 import sys
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord.ext import commands
 
 from bot.config import Settings
 from bot.endpoints import discover_gateway, use_gateway
+from bot.forum.catchup import Progress
 from bot.forum.errors import StoreUnavailable
+from bot.forum.models import CommandSync
 from bot.forum.ports import ForumStore
 from bot.forum.service import ForumService
 from bot.tree import QuorumTree
@@ -69,6 +71,18 @@ def grantable_intents(flags: discord.ApplicationFlags) -> tuple[discord.Intents,
     return intents, missing
 
 
+class CatchUpRun(Protocol):
+    """What others use of the catch-up cog (cogs/catchup.py), which puts itself in `QuorumBot.catchup`
+    when loaded: discord.py runs an extension's module anew, so its class cannot be imported and
+    matched, and a lookup by the cog's name would not be checked."""
+
+    automatic: bool  # catch up by itself on READY; `quorum catchup` turns it off and runs it
+    progress: Progress | None  # the current run, or the last one
+    completed: int  # runs finished
+
+    async def run(self, *, days: float | None = None) -> Progress: ...
+
+
 class QuorumBot(commands.Bot):
     def __init__(
         self, *, settings: Settings, store: ForumStore, service: ForumService, intents: discord.Intents = INTENTS
@@ -85,6 +99,7 @@ class QuorumBot(commands.Bot):
         self.settings = settings
         self.store = store
         self.service = service
+        self.catchup: CatchUpRun | None = None  # set by cogs/catchup.py when loaded
 
     async def setup_hook(self) -> None:
         if self.settings.api_base and not self.settings.gateway_url:
@@ -123,11 +138,12 @@ class QuorumBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-        key = f"commands_hash:{guild.id if guild else 'global'}:{self.application_id}"
-        if not force and await self.store.get_meta(key) == digest:
+        application_id = self.application_id or 0  # known once logged in, which setup_hook runs after
+        guild_id = guild.id if guild else None
+        if not force and await self.store.commands_digest(application_id, guild_id) == digest:
             return False
         await self.tree.sync(guild=guild)
-        await self.store.set_meta(key, digest)
+        await self.store.set_commands_digest(CommandSync(application_id, guild_id, digest))
         log.info("Synced %d command(s) %s", len(payload), f"to guild {guild.id}" if guild else "globally")
         return True
 

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import NotFound
 from bot.forum.models import Question
 from bot.forum.service import ForumService
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class Accepting(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
         self.accept_menu = app_commands.ContextMenu(name="Accept answer", callback=self.accept_from_menu)
@@ -125,5 +126,5 @@ async def reconcile_pins(service: ForumService, thread: discord.Thread, bot_id: 
         await retire_buttons(service, thread, plan.accepted_id)  # newly accepted by a pin
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Accepting(bot, bot.service))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    await bot.add_cog(Accepting(bot, bot.service))

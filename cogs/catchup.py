@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 import discord
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum import catchup as plan
 from bot.forum.catchup import Action, Progress, Seen
 from bot.forum.errors import StoreUnavailable
@@ -57,7 +58,7 @@ ANYONE = 0  # stands for every member: a moderator cleared a message's reactions
 
 
 class CatchUp(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService, *, concurrency: int = CONCURRENCY) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService, *, concurrency: int = CONCURRENCY) -> None:
         self.bot = bot
         self.service = service
         self.concurrency = concurrency
@@ -74,9 +75,12 @@ class CatchUp(commands.Cog):
 
     async def cog_load(self) -> None:
         self.service.repair.attach(self.repair_threads)
+        self.bot.catchup = self  # for the follow-ups' wait and `quorum catchup` (bot/client.CatchUpRun)
 
     async def cog_unload(self) -> None:
         self.service.repair.detach()
+        if self.bot.catchup is self:
+            self.bot.catchup = None
         if self._task is not None:
             self._task.cancel()
 
@@ -236,7 +240,7 @@ class CatchUp(commands.Cog):
             # shutdown keeps the old watermark, so the next run reads those archived threads again.
             if all_read and complete and progress.threads_failed == failed_before and days is None:
                 mark = plan.next_watermark(started)
-                await self.bot.store.set_meta(plan.watermark_key(guild.id), mark.isoformat())  # type: ignore[attr-defined]
+                await self.bot.store.set_catchup_watermark(guild.id, mark)
         progress.finished = time.monotonic()
         self.completed += 1
         log.info("%s", progress.summary())
@@ -257,8 +261,8 @@ class CatchUp(commands.Cog):
         if days is not None:
             cutoff = now - timedelta(days=days)
         else:
-            stored = await self.bot.store.get_meta(plan.watermark_key(guild.id))  # type: ignore[attr-defined]
-            cutoff = plan.archived_cutoff(plan.parse_watermark(stored), now, plan.DEFAULT_FIRST_WINDOW)
+            stored = await self.bot.store.catchup_watermark(guild.id)
+            cutoff = plan.archived_cutoff(stored, now, plan.DEFAULT_FIRST_WINDOW)
         found: dict[int, discord.Thread] = {}
         try:
             # Fresh objects built from the REST answer, not the cache: their last_message_id is what
@@ -283,7 +287,7 @@ class CatchUp(commands.Cog):
         """Questions whose thread was deleted while the bot was away: active since the cutoff yet
         missing from a complete listing (bot/forum/catchup.py, `unlisted`), and confirmed gone by
         Discord. One request per such question; normally only deleted threads are asked about."""
-        store = self.bot.store  # type: ignore[attr-defined]
+        store = self.bot.store
         active = await store.questions_active_since(guild_id, channel_id, plan.first_id_at(cutoff))
         gone = 0
         for thread_id in plan.unlisted(active, (t.id for t in listed)):
@@ -345,7 +349,7 @@ class CatchUp(commands.Cog):
             return  # texts would read as empty: questions.py warns about the missing intent
 
         listed_last = thread.last_message_id
-        store = self.bot.store  # type: ignore[attr-defined]
+        store = self.bot.store
         known = {p.id: p for p in await store.question_posts(thread.id, include_deleted=True)}
         seen: set[int] = set()
         # Before the read: every reaction the history (and the users read after it) shows is at least
@@ -412,9 +416,9 @@ class CatchUp(commands.Cog):
                               posts: set[int], read_at: datetime, progress: Progress) -> None:  # fmt: skip
         """Compare the votes on the thread's posts with the reactions Discord shows. `posts`: live
         posts the history showed (a post the read missed was deleted or arrived live after it)."""
-        standing = await self.bot.store.standing_votes(thread.id)  # type: ignore[attr-defined]
-        owed = await self.bot.store.owed_unreactions(thread.id)  # type: ignore[attr-defined]
-        commands = await self.bot.store.command_votes(thread.id)  # type: ignore[attr-defined]
+        standing = await self.bot.store.standing_votes(thread.id)
+        owed = await self.bot.store.owed_unreactions(thread.id)
+        commands = await self.bot.store.command_votes(thread.id)
         can_remove = can_take_off(thread)
         settings = self.service.settings(thread.guild.id)
         emoji = {1: settings.upvote_emoji, -1: settings.downvote_emoji}
@@ -459,5 +463,5 @@ def _route_emoji(emoji: discord.PartialEmoji | discord.Emoji | str) -> str:
     return f"{emoji.name}:{emoji.id}" if emoji.id else str(emoji.name)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(CatchUp(bot, bot.service))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    await bot.add_cog(CatchUp(bot, bot.service))

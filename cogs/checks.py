@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.forum.rules import is_moderator
+from cogs.client import forum_service
 
 T = TypeVar("T")
 Where = Callable[[discord.Interaction], int | None]
@@ -69,8 +70,7 @@ async def member_is_moderator(interaction: discord.Interaction, channel_id: int 
     member, guild = interaction.user, interaction.guild
     if not isinstance(member, discord.Member) or guild is None:
         return False
-    service = getattr(interaction.client, "service", None)
-    role_id = service.settings(guild.id).moderator_role_id if service is not None else None
+    role_id = forum_service(interaction).settings(guild.id).moderator_role_id
     channel = await question_channel(guild, channel_id) if channel_id else None
     permissions = channel.permissions_for(member) if channel is not None else member.guild_permissions
     return is_moderator([role.id for role in member.roles], role_id, manage_threads=permissions.manage_threads)
@@ -86,10 +86,9 @@ def current_thread(interaction: discord.Interaction) -> int | None:
 
 def questions_channel(interaction: discord.Interaction) -> int | None:
     """The guild's configured questions channel (None when setup has not named one)."""
-    service = getattr(interaction.client, "service", None)
-    if service is None or interaction.guild_id is None:
+    if interaction.guild_id is None:
         return None
-    return service.settings(interaction.guild_id).forum_channel_id
+    return forum_service(interaction).settings(interaction.guild_id).forum_channel_id
 
 
 def moderator_only(where: Where = current_thread) -> Callable[[T], T]:

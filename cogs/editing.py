@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.acceptance import topic_tags
 from bot.forum.asking import MAX_BODY, MAX_TITLE, MIN_TITLE, Draft
 from bot.forum.editing import NOT_A_QUESTION, QuestionEdit, check_edit, check_editable
@@ -18,7 +19,7 @@ from bot.forum.models import Question
 from bot.forum.service import ForumService
 from bot.forum.summary import summarise
 from bot.tree import report_error
-from cogs.asking import available_tags
+from cogs.ask_actions import available_tags
 from cogs.convert import TAGS_FIELD, tag_names
 from cogs.summary import starter_with_summary
 
@@ -32,7 +33,7 @@ EDITED_LATER = ("Your question is edited in Discord: {url}. Quorum could not rec
 
 
 class Editing(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
 
@@ -125,7 +126,7 @@ class Editing(commands.Cog):
         return await thread.edit(**changes, reason="The asker edited the question with /edit")
 
     async def _starter_embed(self, starter: discord.Message, question: Question, draft: Draft) -> discord.Embed:
-        """The starter as /ask renders it (cogs/asking.starter_embed), with the new title, body and
+        """The starter as /ask renders it (cogs/ask_actions.starter_embed), with the new title, body and
         tags; its Score and Best answers fields brought up to date within Discord's embed limits."""
         if not starter.embeds:
             raise NotFound("This question's first message has lost its text, so there is nothing left to edit.")
@@ -163,5 +164,5 @@ class EditModal(discord.ui.Modal, title="Edit your question"):
         await report_error(interaction, error)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Editing(bot, bot.service))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    await bot.add_cog(Editing(bot, bot.service))

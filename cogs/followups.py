@@ -10,11 +10,10 @@ import logging
 from dataclasses import dataclass
 
 import discord
-from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.followups import DueArchive, DueNudge
 from bot.forum.service import ForumService
-from cogs.catchup import CatchUp
 from cogs.nudges import nudge_view
 
 log = logging.getLogger(__name__)
@@ -34,8 +33,8 @@ class Pass:
     archived: int = 0
 
 
-async def run_pass(bot: commands.Bot) -> Pass:
-    service: ForumService = bot.service  # type: ignore[attr-defined]
+async def run_pass(bot: QuorumBot) -> Pass:
+    service = bot.service
     guild_ids = [guild.id for guild in bot.guilds if not guild.unavailable]
     nudged = archived = 0
     for nudge in await service.followups.nudges_due(guild_ids):
@@ -45,7 +44,7 @@ async def run_pass(bot: commands.Bot) -> Pass:
     return Pass(nudged, archived)
 
 
-async def send_nudge(bot: commands.Bot, service: ForumService, nudge: DueNudge) -> bool:
+async def send_nudge(bot: QuorumBot, service: ForumService, nudge: DueNudge) -> bool:
     # Marked BEFORE sending: the claim is a conditional write that only one pass can win, so a crash
     # (or a second pass) between the mark and the send can at worst lose this nudge, never send it
     # twice. Marking after would resend it after a crash between the send and the mark: pinging a
@@ -67,7 +66,7 @@ async def send_nudge(bot: commands.Bot, service: ForumService, nudge: DueNudge) 
     return True
 
 
-async def archive_thread(bot: commands.Bot, service: ForumService, archive: DueArchive) -> bool:
+async def archive_thread(bot: QuorumBot, service: ForumService, archive: DueArchive) -> bool:
     # Marked AFTER archiving: archiving is idempotent, so a crash in between only archives again.
     if not await service.followups.still_due(archive):
         return False
@@ -85,10 +84,10 @@ async def archive_thread(bot: commands.Bot, service: ForumService, archive: DueA
     return True
 
 
-async def caught_up(bot: commands.Bot, timeout: float) -> None:
+async def caught_up(bot: QuorumBot, timeout: float) -> None:
     """Wait (at most `timeout` s) for the start's catch-up, so a pass knows what the asker wrote while
     Quorum was away before it decides on a nudge."""
-    catchup = next((cog for cog in bot.cogs.values() if isinstance(cog, CatchUp)), None)
+    catchup = bot.catchup
     if catchup is None or not catchup.automatic:
         return
     for _ in range(int(timeout / POLL)):  # the catch-up cog counts its runs; it signals nothing

@@ -7,6 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.help import DESCRIPTION_MAX, CommandEntry, command_lines, may_see
 from bot.forum.service import ForumService
 from cogs.checks import current_thread, member_is_moderator
@@ -26,7 +27,7 @@ MENU_KINDS = {
 
 
 class Help(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
 
@@ -102,5 +103,5 @@ def _usage(command: app_commands.Command) -> str:
     return f"/{command.qualified_name}" + (f" {options}" if options else "")
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Help(bot, bot.service))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    await bot.add_cog(Help(bot, bot.service))

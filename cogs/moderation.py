@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import BadInput, ForumError, NotFound
 from bot.forum.moderation import Action
 from bot.forum.moderation_service import MAX_REASON, Change
@@ -50,7 +51,7 @@ class MissingPermission(ForumError):
 
 
 class Moderation(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
         self._warned_forbidden: set[tuple[int, str]] = set()  # (channel, permission) already logged
@@ -218,8 +219,8 @@ async def _undo(thread: discord.Thread, before: tuple[bool, bool], posted: disco
         log.warning("Could not undo a refused moderation change in thread %s: %s", thread.id, exc)
 
 
-async def setup(bot: commands.Bot) -> None:
-    service: ForumService = bot.service  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    service: ForumService = bot.service
     paging.listen(bot)
     await bot.add_cog(Moderation(bot, service))
     await bot.add_cog(ModLog(bot, service))

@@ -7,6 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.accept_service import UNKNOWN_ACTOR
 from bot.forum.moderation_service import AuditLine, AuditPage
 from bot.forum.publishing import OPERATOR, WEB_ACTIONS
@@ -23,7 +24,7 @@ REASON_EXCERPT = 120
 class ModLog(commands.Cog):
     page_commands = {MODLOG_VIEW: "modlog"}  # cogs/paging.py
 
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
 

@@ -11,22 +11,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
-from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import NotFound
 from bot.forum.models import Post
-from bot.forum.service import ForumService
 from bot.tree import report_error
 from cogs.accept_actions import accept_answer
 from cogs.checks import member_is_moderator
+from cogs.client import forum_service
 from cogs.render import clip, post_text
 
 NO_PINGS = discord.AllowedMentions.none()
 OPTION_TEXT = 100  # Discord's limit for a select option's label and description
-
-
-def _service(interaction: discord.Interaction) -> ForumService:
-    return interaction.client.service  # type: ignore[attr-defined]
 
 
 class MarkSolvedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quorum:nudge:mark:(?P<q>[0-9]{1,20})"):
@@ -44,7 +40,7 @@ class MarkSolvedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quo
         try:
             # Store reads and maybe a channel fetch come first: Discord wants an answer within 3 s.
             await interaction.response.defer(ephemeral=True, thinking=True)
-            service = _service(interaction)
+            service = forum_service(interaction)
             question = await service.question(self.question_id)
             if question is None or question.guild_id != interaction.guild_id:
                 raise NotFound("This question no longer exists.")
@@ -73,10 +69,10 @@ class StillNeedHelpButton(discord.ui.DynamicItem[discord.ui.Button], template=r"
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)  # store reads and a write first
-            question = await _service(interaction).question(self.question_id)
+            question = await forum_service(interaction).question(self.question_id)
             if question is None or question.guild_id != interaction.guild_id:
                 raise NotFound("This question no longer exists.")
-            await _service(interaction).followups.still_need_help(self.question_id, interaction.user.id)
+            await forum_service(interaction).followups.still_need_help(self.question_id, interaction.user.id)
             await interaction.followup.send(
                 "Noted: your question is now at the top of `/unanswered`, where helpers look first.",
                 ephemeral=True, allowed_mentions=NO_PINGS,
@@ -107,8 +103,8 @@ class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"quorum:
                 raise NotFound("Choose one of the answers.")
             await interaction.response.defer(ephemeral=True, thinking=True)  # a read, then the accept's pins
             # A picker opened before the question got its accepted answer another way says so.
-            await _service(interaction).followups.unsolved(self.question_id)
-            await accept_answer(_service(interaction), interaction, self.question_id, int(values[0]))
+            await forum_service(interaction).followups.unsolved(self.question_id)
+            await accept_answer(forum_service(interaction), interaction, self.question_id, int(values[0]))
         except Exception as error:
             await report_error(interaction, error)
 
@@ -128,9 +124,9 @@ def nudge_view(question_id: int) -> discord.ui.View:
     return view
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QuorumBot) -> None:
     bot.add_dynamic_items(MarkSolvedButton, StillNeedHelpButton, AnswerSelect)
 
 
-async def teardown(bot: commands.Bot) -> None:
+async def teardown(bot: QuorumBot) -> None:
     bot.remove_dynamic_items(MarkSolvedButton, StillNeedHelpButton, AnswerSelect)

@@ -16,8 +16,10 @@ from typing import Any, Protocol, runtime_checkable
 import discord
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import NotAllowed, NotFound
 from bot.tree import report_error
+from cogs.client import quorum_bot
 from cogs.render import Rendered
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -79,7 +81,7 @@ class PageButton(
 
 
 def paged_cog(client: discord.Client, kind: str) -> Paged | None:
-    cogs = client.cogs.values() if isinstance(client, commands.Bot) else ()
+    cogs = quorum_bot(client).cogs.values()
     return next((c for c in cogs if isinstance(c, Paged) and kind in c.page_commands), None)
 
 
@@ -109,12 +111,12 @@ async def send_page(
     )
 
 
-def listen(bot: commands.Bot) -> None:
+def listen(bot: QuorumBot) -> None:
     """Called by each paged cog's setup: registering the same DynamicItem again changes nothing."""
     bot.add_dynamic_items(PageButton)
 
 
-def stop_listening(bot: commands.Bot, leaving: commands.Cog) -> None:
+def stop_listening(bot: QuorumBot, leaving: commands.Cog) -> None:
     """Called by each paged cog's cog_unload: the buttons stay live while another paged cog is loaded."""
     if not any(isinstance(c, Paged) and c is not leaving for c in bot.cogs.values()):
         bot.remove_dynamic_items(PageButton)

@@ -25,6 +25,7 @@ from bot.forum.member_export import too_large
 from bot.forum.service import ForumService
 from bot.forum.web_privacy import describe_choice
 from bot.tree import report_error
+from cogs.client import forum_service
 from cogs.reactions import can_take_off, take_off
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -61,7 +62,7 @@ class ForgetButton(
             await interaction.response.edit_message(
                 content="Erasing your data on this server…", view=None, allowed_mentions=NO_PINGS
             )
-            service = interaction.client.service  # type: ignore[attr-defined]
+            service = forum_service(interaction)
             erased = await service.erasure.forget(self.guild_id, self.owner)
             await interaction.followup.send(
                 f"Done: {describe_erased(erased)}.", ephemeral=True, allowed_mentions=NO_PINGS

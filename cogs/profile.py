@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import BadInput, NotFound
 from bot.forum.models import Leaderboard, PostKind, Profile, TopPost
 from bot.forum.service import ForumService
@@ -26,7 +27,7 @@ TITLE_IN_LIST = 80
 class Profiles(commands.Cog):
     page_commands = {TOP_VIEW: "top"}  # cogs/paging.py
 
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
 
@@ -131,6 +132,6 @@ def _guild_id(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QuorumBot) -> None:
     paging.listen(bot)
-    await bot.add_cog(Profiles(bot, bot.service))  # type: ignore[attr-defined]
+    await bot.add_cog(Profiles(bot, bot.service))

@@ -8,6 +8,7 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.service import ForumService
 from cogs.convert import message_info, thread_info
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class Questions(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
         self._warned_no_content = False
@@ -95,5 +96,5 @@ class Questions(commands.Cog):
         await self.service.thread_deleted(payload.thread_id)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Questions(bot, bot.service))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    await bot.add_cog(Questions(bot, bot.service))

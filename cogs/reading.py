@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import BadInput, NotAllowed, NotFound
 from bot.forum.models import Post, PostKind, Question, Revision
 from bot.forum.service import ForumService
@@ -31,7 +32,7 @@ class History:
 class Reading(commands.Cog):
     page_commands = {QUESTION_VIEW: "question", HISTORY_VIEW: "history"}  # cogs/paging.py
 
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
 
@@ -156,6 +157,6 @@ def _same_guild(ref: Ref, guild_id: int) -> None:
         raise NotFound("That link points to another server (or a direct message); I can only show this server's.")
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QuorumBot) -> None:
     paging.listen(bot)
-    await bot.add_cog(Reading(bot, bot.service))  # type: ignore[attr-defined]
+    await bot.add_cog(Reading(bot, bot.service))

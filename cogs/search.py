@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import BadInput, NotFound
 from bot.forum.search import HIGHLIGHT, MAX_QUERY, SearchPage, SearchResult, clean_query
 from bot.forum.search_service import PER_PAGE, SearchService
@@ -37,7 +38,7 @@ T = TypeVar("T")
 class Search(commands.Cog):
     page_commands = {SEARCH_VIEW: "search"}  # cogs/paging.py
 
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.forum = service
         self.search = SearchService(service.store, service.clock)
@@ -176,6 +177,6 @@ def highlight(snippet: str) -> str:
     return text
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QuorumBot) -> None:
     paging.listen(bot)
-    await bot.add_cog(Search(bot, bot.service))  # type: ignore[attr-defined]
+    await bot.add_cog(Search(bot, bot.service))

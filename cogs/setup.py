@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.followups import MAX_HOURS
 from bot.forum.models import GuildSettings
 from bot.forum.service import ForumService
@@ -27,7 +28,7 @@ NEEDED_PERMISSIONS = {
 
 
 class Setup(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
         self.command = app_commands.Command(
@@ -127,5 +128,5 @@ def _followups(settings: GuildSettings) -> str:
     return f"{nudge_text}; {archive_text}"
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Setup(bot, bot.service))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    await bot.add_cog(Setup(bot, bot.service))

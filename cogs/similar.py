@@ -1,7 +1,8 @@
 """The similar-questions step of /ask: the ephemeral list and its "Post anyway" / "Cancel" buttons.
 
 The draft waits in the store (pending_asks); a button's custom_id names it and its asker, so the
-buttons still work after a restart (DynamicItem). The /ask flow itself lives in cogs/asking.py.
+buttons still work after a restart (DynamicItem). /ask itself is in cogs/asking.py, the posting both
+share in cogs/ask_actions.py.
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ from typing import Any
 
 import discord
 
-from bot.forum.errors import NotAllowed, NotFound
+from bot.forum.asking import Draft
+from bot.forum.errors import NotAllowed
+from bot.forum.search_service import SearchService
+from bot.forum.service import ForumService
 from bot.forum.similar import SimilarQuestion
 from bot.tree import report_error
+from cogs.ask_actions import create_question, questions_channel
+from cogs.client import forum_service
 
 NO_PINGS = discord.AllowedMentions.none()
 POST, CANCEL = "post", "cancel"
@@ -41,14 +47,31 @@ class DraftButton(
         try:
             if interaction.user.id != self.owner:
                 raise NotAllowed("That is someone else's question.")
-            cog = interaction.client.get_cog("Asking")
-            if cog is None:
-                raise NotFound("Asking is switched off right now.")
-            await cog.decide(interaction, self.draft_id, post=self.action == POST)  # type: ignore[attr-defined]
+            await decide(forum_service(interaction), interaction, self.draft_id, post=self.action == POST)
         except Exception as error:
             # A component callback's exception would only be logged, and the member would see
             # "This interaction failed": answer through the one error path instead.
             await report_error(interaction, error)
+
+
+async def decide(service: ForumService, interaction: discord.Interaction, draft_id: int, *, post: bool) -> None:
+    """The asker chose "Post anyway" (post) or "Cancel" on the similar-questions step."""
+    search = SearchService(service.store, service.clock)
+    pending = await search.take_draft(draft_id, interaction.user.id)
+    if not post:
+        await interaction.response.edit_message(content="Cancelled: your question was not posted.",
+                                                embed=None, view=None)  # fmt: skip
+        return
+    # Take the buttons away at once (a second click finds no draft anyway), then post.
+    await interaction.response.edit_message(content="Posting your question…", embed=None, view=None)
+    try:
+        channel = questions_channel(service, interaction)
+        await create_question(service, interaction, channel, Draft(pending.title, pending.body, pending.tags))
+    except Exception:
+        await search.restore_draft(pending)  # keep the member's text: they can try again
+        await interaction.followup.send("Your draft is kept:", view=choice_view(pending.id, pending.user_id),
+                                        ephemeral=True, allowed_mentions=NO_PINGS)  # fmt: skip
+        raise
 
 
 def choice_view(draft_id: int, owner: int) -> discord.ui.View:

@@ -11,6 +11,7 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import StoreUnavailable
 from bot.forum.models import Question
 from bot.forum.search_service import SearchService
@@ -26,7 +27,7 @@ STOP_TIMEOUT = 10.0  # a clean stop lets offers under way finish this long
 
 
 class SolvedSimilar(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
         self.search = SearchService(service.store, service.clock)
@@ -103,5 +104,5 @@ def offer_embed(guild_id: int, similar: list[SimilarQuestion]) -> discord.Embed:
     return embed
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(SolvedSimilar(bot, bot.service))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    await bot.add_cog(SolvedSimilar(bot, bot.service))

@@ -18,10 +18,10 @@ from discord.ext import commands
 from bot.client import QuorumBot
 from bot.forum.errors import ForumError, NotFound
 from bot.forum.notifications import jump
-from bot.forum.service import ForumService
 from bot.tree import report_error
 from cogs.accept_actions import accept_answer
 from cogs.checks import member_is_moderator
+from cogs.client import forum_service
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class SuggestionButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            service: ForumService = interaction.client.service  # type: ignore[attr-defined]
+            service = forum_service(interaction)
             suggestion = await service.suggestions.open_one(self.answer_id)
             if interaction.channel_id != suggestion.question_id or interaction.guild_id != suggestion.guild_id:
                 raise NotFound("This suggestion belongs to another thread.")

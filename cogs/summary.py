@@ -17,6 +17,7 @@ from dataclasses import replace
 import discord
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import StoreUnavailable
 from bot.forum.models import Post, Question
 from bot.forum.service import ForumService
@@ -37,7 +38,7 @@ SHOWN_KEPT = 2000  # threads whose last summary is remembered, to skip edits tha
 
 
 class LiveSummary(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService, delay: float) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService, delay: float) -> None:
         self.bot = bot
         self.service = service
         self.coalescer = Coalescer(delay)
@@ -276,6 +277,6 @@ def starter_with_summary(starter: discord.Embed, summary: Summary) -> discord.Em
     return embed
 
 
-async def setup(bot: commands.Bot) -> None:
-    delay = bot.settings.summary_delay  # type: ignore[attr-defined]
-    await bot.add_cog(LiveSummary(bot, bot.service, delay))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    delay = bot.settings.summary_delay
+    await bot.add_cog(LiveSummary(bot, bot.service, delay))

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import QuorumBot
 from bot.forum.errors import BadInput, NotFound
 from bot.forum.followups import PAGE_SIZE, UnansweredPage, UnansweredRow, UnansweredSort
 from bot.forum.service import ForumService
@@ -30,7 +31,7 @@ MAX_CHOICES = 25
 class Unanswered(commands.Cog):
     page_commands = {UNANSWERED_VIEW: "unanswered"}  # cogs/paging.py
 
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
 
@@ -116,6 +117,6 @@ def _line(guild_id: int, number: int, row: UnansweredRow) -> str:
             f"{state} · score {row.score:+d} · asked {when(row.created_at)}")  # fmt: skip
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: QuorumBot) -> None:
     paging.listen(bot)
-    await bot.add_cog(Unanswered(bot, bot.service))  # type: ignore[attr-defined]
+    await bot.add_cog(Unanswered(bot, bot.service))

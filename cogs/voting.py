@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.message import convert_emoji_reaction
 
+from bot.client import QuorumBot
 from bot.forum.errors import NotFound
 from bot.forum.models import Post, PostKind, Question
 from bot.forum.service import ForumService
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class Voting(commands.Cog):
-    def __init__(self, bot: commands.Bot, service: ForumService) -> None:
+    def __init__(self, bot: QuorumBot, service: ForumService) -> None:
         self.bot = bot
         self.service = service
         self.votes = service.votes
@@ -157,5 +158,5 @@ def _may_read(interaction: discord.Interaction, question: Question) -> bool:
     return permissions.view_channel and permissions.read_message_history
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Voting(bot, bot.service))  # type: ignore[attr-defined]
+async def setup(bot: QuorumBot) -> None:
+    await bot.add_cog(Voting(bot, bot.service))

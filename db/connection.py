@@ -1,7 +1,9 @@
 """Where the database is and how connections to it are opened.
 
-One writer connection (synchronous=FULL: a commit is on disk before anyone is told it happened) and a
-few reader connections (WAL lets them read a consistent snapshot while the writer commits).
+One write connection, in the write process (db/write_server.py; synchronous=FULL: a commit is on
+disk before anyone is told it happened), another with the same PRAGMAs for the migrations before that
+process starts, and reader connections (WAL lets them read a consistent snapshot while the write
+process commits).
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ async def run_on_connection_thread(conn: aiosqlite.Connection, fn: Callable[[sql
     """Run `fn(raw sqlite3 connection)` on the aiosqlite connection's own thread, in one hop.
 
     Every aiosqlite call is a round trip between the event loop and the connection's thread (tens of
-    microseconds); running a whole batch of small writes in one hop is what makes group commit fast.
+    microseconds); a read of many statements or rows (a thread page, a search, an export page, a web
+    list) is much cheaper as one hop. Writes never come here: they run in the write process.
     This uses aiosqlite internals (`_execute`, `_conn`), which is why aiosqlite is pinned exactly;
     the store's reads that use it are under test, so an upgrade that breaks it fails loudly.
     """

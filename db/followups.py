@@ -81,7 +81,7 @@ def _row(r: sqlite3.Row) -> UnansweredRow:
     )  # fmt: skip
 
 
-# -- write operations: run on the writer connection's thread
+# -- write operations: run in the write process, inside a batch (db/batch.py)
 
 
 def _claim_nudge(question_id: int, cutoff: int, conn: sqlite3.Connection) -> int | None:

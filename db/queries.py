@@ -86,7 +86,7 @@ PURGE_QUESTION = (
     "DELETE FROM revisions WHERE post_id IN (SELECT id FROM posts WHERE question_id = ?1) OR post_id = ?1",
     "DELETE FROM posts WHERE question_id = ?1",
     "DELETE FROM question_tags WHERE question_id = ?1",
-    "DELETE FROM meta WHERE key = 'summary:' || ?1",
+    "DELETE FROM summary_places WHERE question_id = ?1",
     "DELETE FROM questions WHERE id = ?1",
 )
 # A member the forum knew only from the removed thread is forgotten (the start value means nothing
@@ -182,7 +182,7 @@ SELECT id, guild_id, actor_id, action, target_id, reason, at
 FROM audit_log WHERE guild_id = ? AND actor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?
 """
 
-# -- meta
+# -- meta: single values of the whole store (structured state has tables of its own: db/bot_state.py)
 
 GET_META = "SELECT value FROM meta WHERE key = ?"
 SET_META = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"

@@ -1,9 +1,10 @@
 """Retention in the store (bot/forum/retention.py), mixed into SqliteStore: the deleted text past its
-period becomes the PURGED marker, and departed guilds past theirs are deleted row by row, in one
-transaction of the writer. Then, as after an erasure (db/erasure.py), the old text leaves the files:
-secure_delete zeroes what the transaction freed, the full-text index is merged into one segment, the
-WAL is truncated and the search index is rebuilt (its segments keep a deleted document's text until
-they are merged, and it compresses them, so only a new index is sure to be without it).
+period becomes the PURGED marker, departed guilds past theirs are deleted row by row, and expired
+told-once marks go (db/bot_state.py), in one transaction of the writer. Then, as after an erasure
+(db/erasure.py), the old text leaves the files: secure_delete zeroes what the transaction freed, the
+full-text index is merged into one segment, the WAL is truncated and the search index is rebuilt (its
+segments keep a deleted document's text until they are merged, and it compresses them, so only a new
+index is sure to be without it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from bot.forum.retention import PURGED, Purged, PurgeRequest
 
 from . import convert as cv
+from .bot_state import DROP_EXPIRED_MARKS
 from .erasure import OPTIMIZE_FTS, truncate_wal
 from .writer import Writer
 
@@ -65,8 +67,10 @@ PURGE_GUILD = (
     "DELETE FROM owed_unreactions WHERE post_id IN (SELECT id FROM posts WHERE guild_id = ?1)",
     "DELETE FROM revisions WHERE post_id IN (SELECT id FROM posts WHERE guild_id = ?1)"
     " OR post_id IN (SELECT id FROM questions WHERE guild_id = ?1)",
-    "DELETE FROM meta WHERE key IN (SELECT 'summary:' || id FROM questions WHERE guild_id = ?1)"
-    " OR key = 'catchup:since:' || ?1 OR key LIKE 'told:%:' || ?1 || ':%'",
+    "DELETE FROM summary_places WHERE question_id IN (SELECT id FROM questions WHERE guild_id = ?1)",
+    "DELETE FROM catchup_watermarks WHERE guild_id = ?1",
+    "DELETE FROM told_once WHERE guild_id = ?1",
+    "DELETE FROM command_syncs WHERE guild_id = ?1",
     # The public lists' counters hold tags; the question rows' own triggers would only lower them.
     "DELETE FROM channel_tag_counts WHERE channel_id IN (SELECT channel_id FROM questions WHERE guild_id = ?1"
     " UNION SELECT channel_id FROM web_channels WHERE guild_id = ?1)",
@@ -135,6 +139,7 @@ def purge_expired(request: PurgeRequest, conn: sqlite3.Connection) -> Purged:
         conn.execute(DELETE_LIVE_POSTS, (guild_id, now))
         for sql in PURGE_GUILD:
             conn.execute(sql, (guild_id,))
+    conn.execute(DROP_EXPIRED_MARKS, (now,))  # a member may be told again: the mark has no use
     cutoff = (cv.to_ms(request.deleted_before), PURGED)
     revisions = conn.execute(PURGE_BODY_REVISIONS, cutoff).rowcount
     revisions += conn.execute(PURGE_TITLE_REVISIONS, cutoff).rowcount

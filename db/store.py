@@ -26,6 +26,7 @@ from . import moderation_queries as mq
 from . import queries as q
 from . import vote_queries as vq
 from .acceptance import drop_acceptance_of, set_acceptance
+from .bot_state import BotStateStore
 from .connection import check_writable, open_reader, open_writer, run_on_connection_thread
 from .erasure import ErasureStore
 from .export_reader import ExportSnapshot
@@ -64,7 +65,7 @@ PROBE_KEY = "store:write_probe"
 
 class SqliteStore(Readers, SearchStore, MemberStatsStore, ThreadPageStore, WebDirectoryStore, ErasureStore,
                   RetentionStore, MemberExportStore, SimilarOfferStore, FollowupsStore,
-                  NotificationStore):  # fmt: skip
+                  NotificationStore, BotStateStore):  # fmt: skip
     """Implements bot.forum.ports.ForumStore. Build it with `await open_store(path)`."""
 
     def __init__(
@@ -342,7 +343,7 @@ def _describe(s: GuildSettings) -> str:
     )
 
 
-# -- write operations: run on the writer connection's thread, inside the writer's savepoint
+# -- write operations: run in the write process, inside a batch (db/batch.py: undone alone if they fail)
 
 
 def _replay_reputation_once(conn: sqlite3.Connection, progress: RecountProgress) -> None:

@@ -1,6 +1,6 @@
-"""Vote operations run by the single writer: one function per event, inside its own savepoint, so a
-vote, the post's score, the question's score and both members' reputation change together or not
-at all. The rules themselves (what a vote is worth) come from bot.forum.voting."""
+"""Vote operations run by the single writer: one function per event, undone alone if it fails
+(db/batch.py), so a vote, the post's score, the question's score and both members' reputation change
+together or not at all. The rules themselves (what a vote is worth) come from bot.forum.voting."""
 
 from __future__ import annotations
 

@@ -50,6 +50,17 @@ async def test_setup_is_registered_with_manage_server_as_default_permission(emul
     assert int(commands["quorum"]["default_member_permissions"]) == 1 << 5  # MANAGE_GUILD
 
 
+async def test_commands_are_registered_again_only_when_they_change(emulator, quorum):
+    def registrations():
+        return [r for r in emulator.requests if r.method == "PUT" and r.path.endswith("/commands")]
+
+    assert len(registrations()) == 1
+    await quorum.restart()
+    assert len(registrations()) == 1, "the same commands: their hash is in the store (command_syncs)"
+    assert await quorum.bot.sync_commands_if_changed(force=True)
+    assert len(registrations()) == 2
+
+
 async def test_forum_post_becomes_a_question_and_survives_restart(emulator, quorum):
     world = emulator.world
     await setup_forum(emulator)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.forum.models import AnswerView, Post, PostKind, Question, ThreadView
-from bot.forum.summary import OWN, STARTER, Coalescer, Place, summarise
+from bot.forum.summary import OWN, Coalescer, Place, summarise
 from cogs.convert import ASKER_URL, asked_starter_info, asked_tags
 from tests.harness import BotHarness, eventually
 from tests.test_first_slice import setup_forum
@@ -52,12 +52,6 @@ def test_summary_lists_the_page_order_without_downvoted_answers():
     assert summary.question_score == 4 and summary.answers == 5
     assert [line.answer.id for line in summarise(view).lines] == [3, 1, 2, 4]
     assert not summarise(ThreadView(q, None, [AnswerView(_post(5, -2, 5), False)])).has_content
-
-
-def test_place_round_trips_and_rejects_garbage():
-    for place in (Place(STARTER, 5, 6), Place(OWN, 7), Place(OWN, 7, 8)):
-        assert Place.decode(place.encode()) == place
-    assert Place.decode("pinned:1:2") is None and Place.decode("own:x:") is None
 
 
 # ----- through the bot ---------------------------------------------------------------------

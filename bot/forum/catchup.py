@@ -24,10 +24,6 @@ DEFAULT_FIRST_WINDOW = timedelta(days=7)
 WATERMARK_MARGIN = timedelta(minutes=10)
 
 
-def watermark_key(guild_id: int) -> str:
-    return f"catchup:since:{guild_id}"
-
-
 def archived_cutoff(watermark: datetime | None, now: datetime, first_window: timedelta) -> datetime:
     """Archived threads whose archive time is older than this need no reading.
 
@@ -65,16 +61,6 @@ def newer_than_listing(live_seen_at: datetime | None, listed_at: datetime) -> bo
 
 def next_watermark(run_started: datetime) -> datetime:
     return run_started - WATERMARK_MARGIN
-
-
-def parse_watermark(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None  # unreadable: behave as on a first run rather than fail
-    return parsed if parsed.tzinfo is not None else None
 
 
 # ----- per message ------------------------------------------------------------------------------

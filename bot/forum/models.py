@@ -175,3 +175,30 @@ class Leaderboard:
     entries: tuple[RankedMember, ...]
     has_next: bool
     caller: RankedMember | None  # the member who asked; None when they are not on the board
+
+
+class ToldAbout(StrEnum):
+    """What a member is told only once (bot/forum/vote_service.py)."""
+
+    OWN_POST = "own_post"  # votes on their own posts don't count: for good
+    CAPPED = "capped"  # their daily vote cap is reached: once a day
+
+
+@dataclass(frozen=True, slots=True)
+class ToldOnce:
+    """The mark that a member was told something: while it stands, they are not told again."""
+
+    guild_id: int
+    user_id: int
+    about: ToldAbout
+    expires_at: datetime | None  # they may be told again from then on; None: never
+    at: datetime  # now: a mark expired by then is replaced
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSync:
+    """The slash commands last registered with Discord, as a hash (bot/client.py)."""
+
+    application_id: int
+    guild_id: int | None  # the development guild they were registered in; None: globally
+    digest: str

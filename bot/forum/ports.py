@@ -9,9 +9,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from .models import AuditEntry, GuildSettings, MemberCounts, Post, Question, QuestionStatus, Revision, TopPost
+from .models import (
+    AuditEntry,
+    CommandSync,
+    GuildSettings,
+    MemberCounts,
+    Post,
+    Question,
+    QuestionStatus,
+    Revision,
+    ToldOnce,
+    TopPost,
+)
 from .search import Candidates, Hit, SearchQuery, SearchResult
 from .similar import PendingAsk, SimilarCandidate
+from .summary import Place
 from .visibility import Readable
 from .voting import VoteOutcome, VoteVia
 
@@ -139,8 +151,18 @@ class ForumStore(Protocol):
         self, guild_id: int, *, actor_id: int | None = None, limit: int = 20, offset: int = 0
     ) -> list[AuditEntry]: ...
     async def audit_count(self, guild_id: int, *, actor_id: int | None = None) -> int: ...
-    async def get_meta(self, key: str) -> str | None: ...
-    async def set_meta(self, key: str, value: str) -> None: ...
+    async def tell_once(self, mark: ToldOnce) -> bool:
+        """Mark that the member is told, unless a mark stands (one expired by `mark.at` does not):
+        False, and nothing written, when they were told already."""
+
+    async def commands_digest(self, application_id: int, guild_id: int | None) -> str | None: ...
+    async def set_commands_digest(self, sync: CommandSync) -> None: ...
+
+    # the live summary's place (bot/forum/summary.py) and catch-up's watermark (bot/forum/catchup.py)
+    async def summary_place(self, question_id: int) -> Place | None: ...
+    async def set_summary_place(self, question_id: int, place: Place) -> None: ...
+    async def catchup_watermark(self, guild_id: int) -> datetime | None: ...
+    async def set_catchup_watermark(self, guild_id: int, since: datetime) -> None: ...
     async def probe_write(self, at: datetime) -> None:
         """One small write, to learn whether the store takes writes again: raises StoreUnavailable
         (bot/forum/errors.py) while it cannot. Every write raises it then, for the same reasons."""

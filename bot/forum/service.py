@@ -421,11 +421,10 @@ class ForumService:
 
     # ----- the live summary (where each thread's summary message is) --------------------------
     async def summary_place(self, thread_id: int) -> Place | None:
-        raw = await self.store.get_meta(f"summary:{thread_id}")
-        return Place.decode(raw) if raw is not None else None
+        return await self.store.summary_place(thread_id)
 
     async def set_summary_place(self, thread_id: int, place: Place) -> None:
-        await self.store.set_meta(f"summary:{thread_id}", place.encode())
+        await self.store.set_summary_place(thread_id, place)
 
 
 def _emoji(value: str, which: str) -> str:

@@ -96,14 +96,3 @@ class Place:
     kind: str  # STARTER or OWN
     channel_id: int
     message_id: int | None = None
-
-    def encode(self) -> str:
-        return f"{self.kind}:{self.channel_id}:{self.message_id or ''}"
-
-    @classmethod
-    def decode(cls, text: str) -> Place | None:
-        kind, _, rest = text.partition(":")
-        channel, _, message = rest.partition(":")
-        if kind not in (STARTER, OWN) or not channel.isdigit() or not (message == "" or message.isdigit()):
-            return None  # unreadable (hand-edited): worked out again from Discord
-        return cls(kind, int(channel), int(message) if message else None)

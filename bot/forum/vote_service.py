@@ -7,10 +7,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .errors import NotAllowed, NotFound, StoreUnavailable
-from .models import GuildSettings, Post
+from .models import GuildSettings, Post, ToldAbout, ToldOnce
 from .ports import ForumStore
 from .voting import VoteOutcome, VoteResult, VoteVia, day_start, vote_value
 
@@ -88,11 +88,11 @@ class VoteService:
             opposite = settings.downvote_emoji if value > 0 else settings.upvote_emoji
             return ReactionEffect(outcome, remove=((opposite, user_id),), confirm=emoji)
         if outcome.result is VoteResult.OWN_POST:
-            tell = await self._once(f"told:own_post:{guild_id}:{user_id}", OWN_POST_NOTE)
+            tell = await self._once(guild_id, user_id, ToldAbout.OWN_POST, None, OWN_POST_NOTE)
             return ReactionEffect(outcome, remove=((emoji, user_id),), tell=tell)
         if outcome.result is VoteResult.CAPPED:
-            today = day_start(self.clock()).date().isoformat()
-            tell = await self._once(f"told:capped:{guild_id}:{user_id}:{today}", _capped_note(settings))
+            tomorrow = day_start(self.clock()) + timedelta(days=1)  # when the votes come back
+            tell = await self._once(guild_id, user_id, ToldAbout.CAPPED, tomorrow, _capped_note(settings))
             return ReactionEffect(outcome, remove=((emoji, user_id),), tell=tell)
         return ReactionEffect(outcome)
 
@@ -162,11 +162,10 @@ class VoteService:
             raise NotAllowed(_capped_note(settings, by_reaction=False))
         return DirectVote(outcome, await self.target(guild_id, message_id))
 
-    async def _once(self, key: str, text: str) -> str | None:
-        if await self.store.get_meta(key) is not None:
-            return None
-        await self.store.set_meta(key, self.clock().isoformat())
-        return text
+    async def _once(self, guild_id: int, user_id: int, about: ToldAbout, expires_at: datetime | None,
+                    text: str) -> str | None:  # fmt: skip
+        told = await self.store.tell_once(ToldOnce(guild_id, user_id, about, expires_at, self.clock()))
+        return text if told else None
 
 
 def _capped_note(settings: GuildSettings, *, by_reaction: bool = True) -> str:

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.forum.search import parse_query
+from bot.forum.summary import OWN, Place
 from db.connection import open_writer
 from db.migrate import default_migrations_dir, migrate
 from db.store import open_store
@@ -60,7 +61,7 @@ def _older_version_rows(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE questions SET accepted_answer_id = ?, accepted_by = ? WHERE id = ?",
                  (PRIVATE + 2, ASKER, PRIVATE))
     conn.execute("INSERT INTO owed_unreactions (post_id, voter_id, value) VALUES (?, ?, 1)", (PRIVATE + 2, VOTER))
-    conn.execute("INSERT INTO meta (key, value) VALUES ('summary:' || ?, '{}')", (PRIVATE,))
+    conn.execute("INSERT INTO meta (key, value) VALUES ('summary:' || ?1, 'own:' || ?1 || ':')", (PRIVATE,))
     reputation = {ASKER: 1 + 10 + 2, ANSWERER: 1 - 2 + 15 + 10, VOTER: 1 - 1, BYSTANDER: 1}
     conn.executemany("INSERT INTO members (guild_id, user_id, reputation) VALUES (?, ?, ?)",
                      [(GUILD, user, rep) for user, rep in reputation.items()])
@@ -74,6 +75,7 @@ async def test_questions_of_an_older_version_wait_for_their_check_and_private_on
     try:
         assert (await store.recount()).differences == 0, "the older version's counters were consistent"
         assert (await store.get_question(PRIVATE)).thread_type is None
+        assert await store.summary_place(PRIVATE) == Place(OWN, PRIVATE), "moved out of meta by 0018"
         assert await store.channels_of_unknown_thread_type(GUILD) == [TEXT, FORUM]
 
         # What start-up catch-up does once Discord listed the text channel's private threads.
@@ -88,7 +90,7 @@ async def test_questions_of_an_older_version_wait_for_their_check_and_private_on
         for post_id in (PRIVATE, PRIVATE + 1, PRIVATE + 2, PRIVATE + 3):
             assert await store.revisions(post_id) == []
         assert await store.owed_unreactions(PRIVATE) == {}
-        assert await store.get_meta(f"summary:{PRIVATE}") is None
+        assert await store.summary_place(PRIVATE) is None
         hits = (await store.search_candidates(GUILD, parse_query("plans"), 50, readable=None)).found
         assert {c.question_id for c in hits} == {PUBLIC, FORUM_POST}
         assert (await store.recount()).differences == 0

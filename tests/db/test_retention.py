@@ -7,9 +7,10 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.forum.models import AuditEntry, Post, PostKind, Question
+from bot.forum.models import AuditEntry, Post, PostKind, Question, ToldAbout, ToldOnce
 from bot.forum.public import NameEntry
 from bot.forum.retention import PURGED, Retention, RetentionPeriods
+from bot.forum.summary import OWN, Place
 from db.store import SqliteStore, open_store
 
 from .conftest import T0
@@ -116,8 +117,9 @@ async def _two_guilds(store: SqliteStore) -> None:
         await store.add_audit(AuditEntry(guild, ASKER, "close", base, "closed", T0))
         await store.remember_names([NameEntry(guild, "user", OLD, "Old")], T0)
         await store.set_web_hidden(guild, VOTER, True, T0)
-        await store.set_meta(f"summary:{base}", "x")
-        await store.set_meta(f"catchup:since:{guild}", "x")
+        await store.set_summary_place(base, Place(OWN, base, base + 2))
+        await store.set_catchup_watermark(guild, T0)
+        await store.tell_once(ToldOnce(guild, VOTER, ToldAbout.OWN_POST, None, T0))
 
 
 def _tables_with_guild_id(db_path: Path) -> list[str]:
@@ -130,8 +132,8 @@ def _guild_rows(db_path: Path, guild: int, base: int) -> dict[str, int]:
               for t in _tables_with_guild_id(db_path)}  # fmt: skip
     ids = (base, base + 1)
     counts["revisions"] = _rows(db_path, "SELECT count(*) FROM revisions WHERE post_id IN (?, ?)", ids)[0][0]
-    counts["meta"] = _rows(db_path, "SELECT count(*) FROM meta WHERE key LIKE ? OR key LIKE ?",
-                           (f"%:{base}", f"%:{guild}"))[0][0]  # fmt: skip
+    counts["summary_places"] = _rows(db_path, "SELECT count(*) FROM summary_places WHERE question_id = ?",
+                                     (base,))[0][0]  # fmt: skip
     counts["channel counts"] = _rows(db_path, "SELECT count(*) FROM channel_tag_counts WHERE channel_id = ?",
                                      (300 + guild,))[0][0]  # fmt: skip
     return {t: n for t, n in counts.items() if n}
@@ -142,7 +144,8 @@ async def test_a_departed_guild_is_deleted_after_its_period(store: SqliteStore, 
     clock = Clock(T0 + DAY)
     retention = Retention(store, clock, RetentionPeriods(guild_days=30))
     kept = _guild_rows(db_path, KEPT_GUILD, 5000)
-    assert {"questions", "posts", "votes", "members", "audit_log", "names", "revisions", "meta"} <= set(kept)
+    forum = {"questions", "posts", "votes", "members", "audit_log", "names", "revisions"}
+    assert forum | {"summary_places", "catchup_watermarks", "told_once"} <= set(kept)
 
     await retention.guild_left(GUILD)
     clock.now = T0 + 2 * DAY

@@ -217,10 +217,10 @@ async def test_audit_log_filter_and_paging(store: SqliteStore) -> None:
 
 
 async def test_meta(store: SqliteStore) -> None:
-    assert await store.get_meta("commands_hash") is None
-    await store.set_meta("commands_hash", "abc")
-    await store.set_meta("commands_hash", "def")
-    assert await store.get_meta("commands_hash") == "def"
+    assert await store.get_meta("retention:application") is None
+    await store.set_meta("retention:application", "abc")
+    await store.set_meta("retention:application", "def")
+    assert await store.get_meta("retention:application") == "def"
 
 
 async def test_naive_datetimes_are_refused(store: SqliteStore) -> None:
