@@ -9,5 +9,15 @@ from .server import Emulator, RequestRecord, SpecViolation
 from .spec_check import default_spec_path
 from .world import Member, World
 
-__all__ = ["Emulator", "World", "Member", "Guild", "shard_of", "InteractionRecord", "CommandNotRegistered", "RequestRecord",
-           "SpecViolation", "default_spec_path"]
+__all__ = [
+    "Emulator",
+    "World",
+    "Member",
+    "Guild",
+    "shard_of",
+    "InteractionRecord",
+    "CommandNotRegistered",
+    "RequestRecord",
+    "SpecViolation",
+    "default_spec_path",
+]

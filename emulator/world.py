@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+
 from . import permissions as P
 from .guilds import Guild, Member
 from .snowflakes import SnowflakeGenerator, iso
@@ -155,7 +156,8 @@ class World:
                      guild_id: int | None = None) -> int:
         cid = self.ids.next()
         self.channels[cid] = {
-            "id": str(cid), "type": ctype, "guild_id": str(self.guild_for(guild_id).id), "name": name, "position": position,
+            "id": str(cid), "type": ctype, "guild_id": str(self.guild_for(guild_id).id), "name": name,
+            "position": position,
             "permission_overwrites": [], "parent_id": str(parent_id) if parent_id else None, "nsfw": False,
             "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
             "default_auto_archive_duration": 4320, "default_thread_rate_limit_per_user": 0,
