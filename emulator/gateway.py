@@ -272,22 +272,28 @@ class Gateway:
         return session
 
     # ----- faults ---------------------------------------------------------------------------
-    async def drop_connection(self) -> None:
+    def session_of(self, shard_id: int | None) -> Session | None:
+        """The session of shard `shard_id` (None: the most recently identified one)."""
+        if shard_id is None:
+            return self.current
+        return next((s for s in self.sessions.values() if s.shard[0] == shard_id), None)
+
+    async def drop_connection(self, shard_id: int | None = None) -> None:
         """Close abnormally (code 1006-like); the session stays resumable."""
-        s = self.current
+        s = self.session_of(shard_id)
         if s is None or s.conn is None:
             return
         async with s.lock:
             conn, s.conn = s.conn, None
         await conn.ws.close(code=4000, message=b"Unknown error")  # 4000: client must reconnect and resume
 
-    async def send_reconnect(self) -> None:
-        s = self.current
+    async def send_reconnect(self, shard_id: int | None = None) -> None:
+        s = self.session_of(shard_id)
         if s and s.conn:
             await s.conn.send({"op": 7, "s": None, "t": None, "d": None})
 
-    async def invalidate_session(self, resumable: bool = False) -> None:
-        s = self.current
+    async def invalidate_session(self, resumable: bool = False, shard_id: int | None = None) -> None:
+        s = self.session_of(shard_id)
         if s is None:
             return
         conn = s.conn
@@ -295,7 +301,8 @@ class Gateway:
             async with s.lock:
                 s.conn = None
             self.sessions.pop(s.id, None)
-            self.current = None
+            if self.current is s:
+                self.current = None
         self.stats.invalid_sessions += 1
         if conn is not None:
             await conn.send({"op": 9, "s": None, "t": None, "d": resumable})

@@ -208,14 +208,15 @@ class Emulator(ActorsMixin):
     async def end_guild_outage(self, guild_id: int | None = None) -> None:
         await self.dispatch("GUILD_CREATE", self.world.guild_create_payload(guild_id))
 
-    async def drop_connection(self) -> None:
-        await self.gateway.drop_connection()
+    # Gateway faults: on the session of `shard_id`, or the most recently identified one.
+    async def drop_connection(self, shard_id: int | None = None) -> None:
+        await self.gateway.drop_connection(shard_id)
 
-    async def send_reconnect(self) -> None:
-        await self.gateway.send_reconnect()
+    async def send_reconnect(self, shard_id: int | None = None) -> None:
+        await self.gateway.send_reconnect(shard_id)
 
-    async def invalidate_session(self, resumable: bool = False) -> None:
-        await self.gateway.invalidate_session(resumable)
+    async def invalidate_session(self, resumable: bool = False, shard_id: int | None = None) -> None:
+        await self.gateway.invalidate_session(resumable, shard_id)
 
     async def wait_for(self, predicate, timeout: float = 5.0, interval: float = 0.01, message: str = ""):
         deadline = time.monotonic() + timeout

@@ -223,6 +223,13 @@ async def test_discord_py_auto_sharded_client_sees_each_guild_on_its_shard(emu):
         assert {g.id for g in client.guilds} == set(w.guilds)
         assert all(g.shard_id == shard_of(g.id, 2) for g in client.guilds)
         assert sorted(s.shard for s in emu.gateway.sessions.values()) == [(0, 2), (1, 2)]
+        # A fault on one shard: only that shard resumes; the events meanwhile are replayed to it.
+        on_1 = next(g for g in w.guilds.values() if g.shard(2) == 1)
+        await emu.drop_connection(shard_id=1)
+        await emu.rename_guild("renamed while down", guild_id=on_1.id)
+        await emu.wait_for(lambda: emu.gateway_stats.resumes == 1, timeout=5)
+        await emu.wait_for(lambda: client.get_guild(on_1.id).name == "renamed while down", timeout=5)
+        assert emu.gateway_stats.identifies == 2
     finally:
         await client.close()
         task.cancel()
