@@ -233,3 +233,49 @@ async def test_discord_py_auto_sharded_client_sees_each_guild_on_its_shard(emu):
     finally:
         await client.close()
         task.cancel()
+
+
+def _sharded(shard_ids: list[int], shard_count: int) -> discord.AutoShardedClient:
+    client = discord.AutoShardedClient(intents=discord.Intents.default(), shard_ids=shard_ids, shard_count=shard_count)
+
+    async def no_identify_wait(shard_id, *, initial=False):
+        return None
+
+    client.before_identify_hook = no_identify_wait
+    return client
+
+
+async def test_two_processes_split_the_shards_and_a_third_claiming_one_is_refused(emu):
+    """As with `--shards 0 --shard-count 2` and `--shards 1 --shard-count 2` in two processes: each
+    client has the guilds of its shard only; a third claiming shard 0 while it is held fails (4010)."""
+    w = emu.world
+    for shard in (0, 1, 1, 0):
+        w.add_guild(f"on {shard}", shard=shard, num_shards=2)
+    point_discord_at(emu)
+    first, second = _sharded([0], 2), _sharded([1], 2)
+    tasks = [asyncio.create_task(first.start(emu.token)), asyncio.create_task(second.start(emu.token))]
+    try:
+        await asyncio.wait_for(asyncio.gather(first.wait_until_ready(), second.wait_until_ready()), 10)
+        assert {g.id for g in first.guilds} == {gid for gid in w.guilds if shard_of(gid, 2) == 0}
+        assert {g.id for g in second.guilds} == {gid for gid in w.guilds if shard_of(gid, 2) == 1}
+        intruder = _sharded([0], 2)
+        with pytest.raises(discord.ConnectionClosed) as refused:
+            await asyncio.wait_for(intruder.start(emu.token), 10)
+        assert refused.value.code == 4010
+        await intruder.close()
+        assert not tasks[0].done() and not tasks[1].done()  # the holders keep running
+        assert emu.gateway_stats.identifies == 2  # the refused IDENTIFY never made a session
+    finally:
+        for client in (first, second):
+            await client.close()
+        for task in tasks:
+            task.cancel()
+
+
+async def test_a_guild_added_while_connected_is_joined(emu, harness):
+    g = await emu.add_guild("Late Server", members=("zoe", "bob"))
+    (joined,) = (await harness.wait_event("guild_join"))[0]
+    assert joined.id == g.id and joined.name == "Late Server"
+    assert {c.id for c in joined.channels} == {g.text_channel_id, g.forum_channel_id}
+    assert joined.get_member(emu.world.members["bob"].id) is not None
+    assert len(harness.client.guilds) == 2
