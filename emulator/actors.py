@@ -101,8 +101,9 @@ class ActorsMixin:
         """Change a role's guild-wide permissions; Discord tells the bot with GUILD_ROLE_UPDATE."""
         w = self.world
         w.set_role_permissions(role_id, permissions)
-        role = copy.deepcopy(w.roles[int(role_id)])
-        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(w.guild_id), "role": role})
+        g = w.guild_of_role(role_id)
+        role = copy.deepcopy(g.roles[int(role_id)])
+        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(g.id), "role": role})
 
     async def edit_channel_overwrite(self, channel_id: int, target_id: int, allow: int = 0, deny: int = 0,
                                      type: int = 0) -> None:
@@ -127,30 +128,35 @@ class ActorsMixin:
     async def rename_role(self, role_id: int, name: str) -> None:
         """Discord sends GUILD_ROLE_UPDATE, as for a change of its permissions."""
         w = self.world
-        w.roles[int(role_id)]["name"] = name
-        role = copy.deepcopy(w.roles[int(role_id)])
-        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(w.guild_id), "role": role})
+        g = w.guild_of_role(role_id)
+        g.roles[int(role_id)]["name"] = name
+        role = copy.deepcopy(g.roles[int(role_id)])
+        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(g.id), "role": role})
 
-    async def rename_guild(self, name: str) -> None:
+    async def rename_guild(self, name: str, guild_id: int | None = None) -> None:
         """Discord sends GUILD_UPDATE with the guild object (no members or channels)."""
-        self.world.guild_name = name
-        await self.dispatch("GUILD_UPDATE", self.world.guild_payload())
+        g = self.world.guild_for(guild_id)
+        g.name = name
+        await self.dispatch("GUILD_UPDATE", self.world.guild_payload(g.id))
 
-    async def set_nick(self, user_id: int, nick: str | None) -> None:
-        """A member's server nickname; Discord sends GUILD_MEMBER_UPDATE (the member with its user)."""
-        self.world.members_by_id[int(user_id)].nick = nick
-        await self._member_updated(user_id)
+    async def set_nick(self, user_id: int, nick: str | None, guild_id: int | None = None) -> None:
+        """A member's server nickname (in one guild); Discord sends GUILD_MEMBER_UPDATE (the member
+        with its user)."""
+        g = self.world.guild_for(guild_id)
+        g.members_by_id[int(user_id)].nick = nick
+        await self._member_updated(user_id, [g])
 
     async def set_global_name(self, user_id: int, global_name: str | None) -> None:
         """A user's display name across Discord. A bot is not sent the user's own USER_UPDATE: it learns
         the new user object from GUILD_MEMBER_UPDATE in each server they share."""
         self.world.users[int(user_id)]["global_name"] = global_name
-        await self._member_updated(user_id)
+        await self._member_updated(user_id, [g for g in self.world.guilds.values() if int(user_id) in g.members_by_id])
 
-    async def _member_updated(self, user_id: int) -> None:
-        data = self.world.member_payload(user_id)
-        data["guild_id"] = str(self.world.guild_id)
-        await self.dispatch("GUILD_MEMBER_UPDATE", data)
+    async def _member_updated(self, user_id: int, guilds) -> None:
+        for g in guilds:
+            data = self.world.member_payload(user_id, guild_id=g.id)
+            data["guild_id"] = str(g.id)
+            await self.dispatch("GUILD_MEMBER_UPDATE", data)
 
     # ----- threads ----------------------------------------------------------------------------
     async def archive_thread(self, thread_id: int, archived: bool = True, locked: bool = False) -> dict:
@@ -205,7 +211,7 @@ class ActorsMixin:
                                      ) -> InteractionRecord:
         self._check_use(user_id, channel_id)
         w = self.world
-        cmd = find_command(w, name, 3)
+        cmd = find_command(w, name, 3, channel_id)
         target = ops.get_message(self, channel_id, target_message_id)
         data = {"id": cmd["id"], "name": cmd["name"], "type": 3, "target_id": str(target_message_id),
                 "resolved": {"messages": {str(target_message_id): ops.public_message(self, target)}}}
@@ -217,10 +223,11 @@ class ActorsMixin:
                                   ) -> InteractionRecord:
         self._check_use(user_id, channel_id)
         w = self.world
-        cmd = find_command(w, name, 2)
+        cmd = find_command(w, name, 2, channel_id)
         resolved = {"users": {str(target_user_id): w.user(target_user_id)}}
-        if int(target_user_id) in w.members_by_id:
-            m = w.member_payload(target_user_id, with_user=False)
+        g = w.guild_of_channel(channel_id) or w.guild
+        if int(target_user_id) in g.members_by_id:
+            m = w.member_payload(target_user_id, with_user=False, guild_id=g.id)
             m["permissions"] = str(w.permissions_in(target_user_id, channel_id))
             resolved["members"] = {str(target_user_id): m}
         data = {"id": cmd["id"], "name": cmd["name"], "type": 2, "target_id": str(target_user_id),

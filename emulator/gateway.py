@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import secrets
 import zlib
 from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
+
+from .guilds import shard_of
 
 log = logging.getLogger("emulator.gateway")
 
@@ -83,9 +86,10 @@ class Connection:
 
 
 class Session:
-    def __init__(self, session_id: str, intents: int) -> None:
+    def __init__(self, session_id: str, intents: int, shard: tuple[int, int] = (0, 1)) -> None:
         self.id = session_id
         self.intents = intents
+        self.shard = shard  # (shard_id, num_shards) from IDENTIFY; [0, 1] when none was sent
         self.seq = 0
         self.buffer: list[dict] = []  # every dispatch sent in this session, for RESUME
         self.conn: Connection | None = None
@@ -96,8 +100,8 @@ class Gateway:
     def __init__(self, emu) -> None:
         self.emu = emu
         self.stats = GatewayStats()
-        self.sessions: dict[str, Session] = {}
-        self.current: Session | None = None
+        self.sessions: dict[str, Session] = {}  # resumable sessions, one per shard at most
+        self.current: Session | None = None  # the most recently identified session
         self.connections: set[Connection] = set()
         self.heartbeat_interval = emu.heartbeat_interval
 
@@ -112,10 +116,24 @@ class Gateway:
     def content_allowed(self, session: Session) -> bool:
         return bool(self.emu.message_content and session.intents & MESSAGE_CONTENT)
 
+    @staticmethod
+    def guild_of_event(event: str, data: dict) -> int | None:
+        """The guild an event belongs to (its shard is Discord's (guild_id >> 22) % num_shards);
+        None for events outside any guild (DMs), which Discord sends to shard 0."""
+        gid = data.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else data.get("guild_id")
+        return int(gid) if gid else None
+
+    def sessions_for(self, event: str, data: dict) -> list[Session]:
+        gid = self.guild_of_event(event, data)
+        return [s for s in self.sessions.values() if shard_of(gid, s.shard[1]) == s.shard[0]]
+
     async def dispatch(self, event: str, data: dict) -> None:
-        s = self.current
-        if s is None:
-            return  # no session: the event is lost to the client, as on Discord
+        """Send an event to the session of each shard it belongs to. No session: the event is lost
+        to the client, as on Discord."""
+        for s in self.sessions_for(event, data):
+            await self.send_event(s, event, data)
+
+    async def send_event(self, s: Session, event: str, data: dict) -> None:
         if not self.wants(s, event, data):
             return
         if event in MESSAGE_EVENTS:
@@ -163,6 +181,9 @@ class Gateway:
                     self.stats.heartbeats += 1
                     await conn.send({"op": 11, "s": None, "t": None, "d": None})
                 elif op == 2:
+                    if session is not None:  # Discord: 4005, a second IDENTIFY on one connection
+                        await ws.close(code=4005, message=b"Already authenticated.")
+                        break
                     session = await self._identify(conn, d or {})
                 elif op == 6:
                     session = await self._resume(conn, d or {})
@@ -187,30 +208,55 @@ class Gateway:
         if intents & PRIVILEGED & ~self.emu.privileged_intents():
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
+        shard = d.get("shard") or [0, 1]
+        if not (isinstance(shard, list) and len(shard) == 2 and all(isinstance(x, int) for x in shard)
+                and 0 <= shard[0] < shard[1]):
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return None
+        shard = (shard[0], shard[1])
+        if self.shard_held(shard):
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return None
         self.stats.identifies += 1
-        session = Session(secrets.token_hex(16), intents)
-        self.sessions = {session.id: session}  # a new IDENTIFY supersedes the previous session
+        session = Session(secrets.token_hex(16), intents, shard)
+        # A new IDENTIFY supersedes the sessions it overlaps that have no connection (a client that
+        # restarted): they are no longer resumable and no longer buffer events.
+        self.sessions = {sid: s for sid, s in self.sessions.items() if not self._overlaps(s, shard)}
+        self.sessions[session.id] = session
         self.current = session
         w = self.emu.world
+        guilds = [g for g in w.guilds.values() if g.bot_in_guild and g.shard(shard[1]) == shard[0]]
         async with session.lock:
             session.conn = conn
-        await self.dispatch("READY", {
+        await self.send_event(session, "READY", {
             "v": 10, "user": dict(w.bot_user, verified=True, mfa_enabled=False, email=None),
-            "guilds": [{"id": str(w.guild_id), "unavailable": True}] if w.bot_in_guild else [],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.id,
             "session_type": "normal", "resume_gateway_url": self.emu.gateway_url,
             "application": {"id": str(w.application_id), "flags": self.emu.application_flags()},
-            "shard": [0, 1], "private_channels": [], "relationships": [], "presences": [],
+            "shard": list(shard), "private_channels": [], "relationships": [], "presences": [],
             "guild_join_requests": [], "geo_ordered_rtc_regions": [], "user_settings": {},
             "_trace": ["emulator"],
         })
-        if w.bot_in_guild:
-            await self.dispatch("GUILD_CREATE", w.guild_create_payload())
+        for g in guilds:
+            await self.send_event(session, "GUILD_CREATE", w.guild_create_payload(g.id))
         return session
+
+    def shard_held(self, shard: tuple[int, int]) -> bool:
+        """Another session with a live connection receives (some of) this shard's guilds: the same
+        shard, or the same guilds under another shard count (for count n, shard i holds the guilds
+        whose id>>22 is i mod n: they overlap unless both counts agree and the ids differ)."""
+        return any(s.conn is not None and not s.conn.ws.closed and self._overlaps(s, shard)
+                   for s in self.sessions.values())
+
+    @staticmethod
+    def _overlaps(s: Session, shard: tuple[int, int]) -> bool:
+        (i, n), (j, m) = s.shard, shard
+        return (i - j) % math.gcd(n, m) == 0  # some x with x % n == i and x % m == j
 
     async def _resume(self, conn: Connection, d: dict) -> Session | None:
         session = self.sessions.get(d.get("session_id", ""))
-        if session is None or d.get("token", "").removeprefix("Bot ") != self.emu.token or session is not self.current:
+        if session is None or d.get("token", "").removeprefix("Bot ") != self.emu.token:
             self.stats.invalid_sessions += 1
             await conn.send({"op": 9, "s": None, "t": None, "d": False})
             return None
@@ -222,26 +268,32 @@ class Gateway:
                     await conn.send(payload)
                     self.stats.events_sent += 1
             session.conn = conn
-        await self.dispatch("RESUMED", {"_trace": ["emulator"]})
+        await self.send_event(session, "RESUMED", {"_trace": ["emulator"]})
         return session
 
     # ----- faults ---------------------------------------------------------------------------
-    async def drop_connection(self) -> None:
+    def session_of(self, shard_id: int | None) -> Session | None:
+        """The session of shard `shard_id` (None: the most recently identified one)."""
+        if shard_id is None:
+            return self.current
+        return next((s for s in self.sessions.values() if s.shard[0] == shard_id), None)
+
+    async def drop_connection(self, shard_id: int | None = None) -> None:
         """Close abnormally (code 1006-like); the session stays resumable."""
-        s = self.current
+        s = self.session_of(shard_id)
         if s is None or s.conn is None:
             return
         async with s.lock:
             conn, s.conn = s.conn, None
         await conn.ws.close(code=4000, message=b"Unknown error")  # 4000: client must reconnect and resume
 
-    async def send_reconnect(self) -> None:
-        s = self.current
+    async def send_reconnect(self, shard_id: int | None = None) -> None:
+        s = self.session_of(shard_id)
         if s and s.conn:
             await s.conn.send({"op": 7, "s": None, "t": None, "d": None})
 
-    async def invalidate_session(self, resumable: bool = False) -> None:
-        s = self.current
+    async def invalidate_session(self, resumable: bool = False, shard_id: int | None = None) -> None:
+        s = self.session_of(shard_id)
         if s is None:
             return
         conn = s.conn
@@ -249,7 +301,8 @@ class Gateway:
             async with s.lock:
                 s.conn = None
             self.sessions.pop(s.id, None)
-            self.current = None
+            if self.current is s:
+                self.current = None
         self.stats.invalid_sessions += 1
         if conn is not None:
             await conn.send({"op": 9, "s": None, "t": None, "d": resumable})

@@ -99,8 +99,10 @@ def new_token() -> str:
     return "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
 
 
-def find_command(world, name: str, ctype: int) -> dict:
-    gid = str(world.guild_id)
+def find_command(world, name: str, ctype: int, channel_id: int | None = None) -> dict:
+    """A global command, or one registered for the guild of the channel it is used in."""
+    guild = world.guild_of_channel(channel_id) if channel_id is not None else world.guild
+    gid = str(guild.id) if guild is not None else None
     guild_first = sorted(world.commands.values(), key=lambda c: c.get("guild_id") is None)
     for cmd in guild_first:
         if cmd["name"] == name and int(cmd.get("type", 1)) == ctype and cmd.get("guild_id") in (None, gid):
@@ -139,13 +141,14 @@ def resolve_value(world, opt_type: int, value, resolved: dict, user_id: int, cha
     sid = int(value)
     if opt_type in (USER, MENTIONABLE) and sid in world.users:
         resolved.setdefault("users", {})[str(sid)] = copy.deepcopy(world.users[sid])
-        if sid in world.members_by_id:
-            m = world.member_payload(sid, with_user=False)
+        guild = world.guild_of_channel(channel_id) or world.guild
+        if sid in guild.members_by_id:
+            m = world.member_payload(sid, with_user=False, guild_id=guild.id)
             m["permissions"] = str(world.permissions_in(sid, channel_id))
             resolved.setdefault("members", {})[str(sid)] = m
         return str(sid)
-    if opt_type in (ROLE, MENTIONABLE) and sid in world.roles:
-        resolved.setdefault("roles", {})[str(sid)] = copy.deepcopy(world.roles[sid])
+    if opt_type in (ROLE, MENTIONABLE) and world.role(sid) is not None:
+        resolved.setdefault("roles", {})[str(sid)] = copy.deepcopy(world.role(sid))
         return str(sid)
     if opt_type == CHANNEL and sid in world.channels:
         ch = world.channels[sid]
@@ -187,7 +190,7 @@ def slash_data(world, path: str, options: dict, user_id: int, focused: str | Non
                channel_id: int | None = None) -> dict:
     """data for a CHAT_INPUT command; `path` may be "group sub" nested as Discord nests it."""
     parts = path.split()
-    cmd = find_command(world, parts[0], 1)
+    cmd = find_command(world, parts[0], 1, channel_id)
     resolved: dict = {}
     schema = cmd.get("options") or []
     chain = []
@@ -222,15 +225,16 @@ def interaction_payload(emu, itype: int, user_id: int, channel_id: int, data: di
                "token": token, "version": 1, "locale": "en-US", "entitlements": [],
                "attachment_size_limit": 10 * 1024 * 1024, "app_permissions": str(w.permissions_in(w.bot_user_id,
                                                                                                  channel_id))}
-    if ch["type"] in (1, 3):
+    guild = w.guild_of_channel(channel_id)
+    if ch["type"] in (1, 3) or guild is None:
         payload.update(user=copy.deepcopy(w.users[int(user_id)]), context=1,
                        authorizing_integration_owners={"0": str(w.guild_id)})
     else:
-        member = w.member_payload(user_id)
+        member = w.member_payload(user_id, guild_id=guild.id)
         member["permissions"] = str(w.permissions_in(user_id, channel_id))
-        payload.update(guild_id=str(w.guild_id), guild_locale="en-US", member=member, context=0,
-                       guild={"id": str(w.guild_id), "locale": "en-US", "features": ["COMMUNITY"]},
-                       authorizing_integration_owners={"0": str(w.guild_id)})
+        payload.update(guild_id=str(guild.id), guild_locale="en-US", member=member, context=0,
+                       guild={"id": str(guild.id), "locale": "en-US", "features": ["COMMUNITY"]},
+                       authorizing_integration_owners={"0": str(guild.id)})
     if message is not None:
         payload["message"] = copy.deepcopy(message)
     rec = InteractionRecord(iid, token, itype, int(user_id), int(channel_id), payload)

@@ -98,7 +98,7 @@ async def send_message(emu, author_id: int, channel_id: int, content: str = "", 
         if ref_msg is None:
             raise field_error("message_reference", "REPLIES_UNKNOWN_MESSAGE", "Unknown message")
         reference = {"type": 0, "message_id": str(reply_to), "channel_id": str(channel_id),
-                     "guild_id": str(w.guild_id), "fail_if_not_exists": True}
+                     **_guild_part(emu, w.channels[int(channel_id)]), "fail_if_not_exists": True}
         extra["referenced_message"] = public_message(emu, ref_msg)
         mtype = 19
     msg = w.new_message(int(channel_id), author_id, content, mtype=mtype, reference=reference, extra=extra, **kw)
@@ -120,7 +120,7 @@ async def edit_message(emu, channel_id: int, message_id: int, **changes) -> dict
     msg = get_message(emu, channel_id, message_id)
     if "content" in changes and changes["content"] is not None:
         msg["content"] = changes["content"]
-        msg["mentions"], msg["mention_roles"] = emu.world.mentions_in(changes["content"])
+        msg["mentions"], msg["mention_roles"] = emu.world.mentions_in(changes["content"], msg.get("guild_id"))
     for key in ("embeds", "components", "flags", "attachments"):
         if changes.get(key) is not None:
             msg[key] = changes[key]
@@ -136,7 +136,7 @@ async def edit_message(emu, channel_id: int, message_id: int, **changes) -> dict
 
 
 def _guild_part(emu, ch: dict) -> dict:
-    return {} if ch["type"] in (1, 3) else {"guild_id": str(emu.world.guild_id)}
+    return {} if ch["type"] in (1, 3) or not ch.get("guild_id") else {"guild_id": ch["guild_id"]}
 
 
 def _forget(emu, channel_id: int, message_id: int) -> None:
@@ -182,8 +182,8 @@ async def add_reaction(emu, user_id: int, channel_id: int, message_id: int, key:
     data = {"user_id": str(user_id), "channel_id": str(channel_id), "message_id": str(message_id),
             "emoji": emoji_payload(key), "burst": False, "burst_colors": [], "type": 0,
             "message_author_id": msg["author"]["id"], **_guild_part(emu, ch)}
-    if "guild_id" in data and int(user_id) in w.members_by_id:
-        data["member"] = w.member_payload(user_id)
+    if "guild_id" in data and int(user_id) in w.guild_for(data["guild_id"]).members_by_id:
+        data["member"] = w.member_payload(user_id, guild_id=data["guild_id"])
     await emu.dispatch("MESSAGE_REACTION_ADD", data)
 
 
@@ -293,7 +293,7 @@ async def create_thread(emu, owner_id: int, parent_id: int, name: str, *, messag
             raise DiscordError(400, 160004, "A thread has already been created for this message")
     tid = int(message_id) if message_id is not None else w.ids.next()
     now = iso()
-    thread = {"id": str(tid), "type": thread_type, "guild_id": str(w.guild_id), "parent_id": str(parent_id),
+    thread = {"id": str(tid), "type": thread_type, "guild_id": parent["guild_id"], "parent_id": str(parent_id),
               "owner_id": str(owner_id), "name": name, "last_message_id": None, "message_count": 0,
               "total_message_sent": 0, "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
               "applied_tags": _validate_tags(emu, parent, applied_tags) if parent["type"] == 15 else [],
@@ -319,7 +319,7 @@ async def create_thread(emu, owner_id: int, parent_id: int, name: str, *, messag
         # Discord posts a "started a thread" system message (type 18) in the parent channel (not for
         # a private thread, which the channel's readers may not know about).
         await send_message(emu, owner_id, parent_id, name, check=False, mtype=18,
-                           reference={"type": 0, "channel_id": str(tid), "guild_id": str(w.guild_id)})
+                           reference={"type": 0, "channel_id": str(tid), "guild_id": parent["guild_id"]})
     if starter is not None:
         # A forum post's starter message has the thread's id (Discord's invariant).
         msg = await send_message(emu, owner_id, tid, check=False, message_id=tid, **starter)
@@ -388,8 +388,8 @@ async def join_thread(emu, thread_id: int, user_id: int, join: bool = True) -> N
     ch["member_count"] = len(members)
     if int(user_id) == w.bot_user_id and join:
         await emu.dispatch("THREAD_MEMBER_UPDATE", {**w.thread_member_payload(thread_id, user_id),
-                                                    "guild_id": str(w.guild_id)})
-    data = {"id": str(thread_id), "guild_id": str(w.guild_id), "member_count": len(members)}
+                                                    "guild_id": ch["guild_id"]})
+    data = {"id": str(thread_id), "guild_id": ch["guild_id"], "member_count": len(members)}
     if join:
         data["added_members"] = [w.thread_member_payload(thread_id, user_id)]
     else:

@@ -22,8 +22,11 @@ def routes(emu):
     w = emu.world
 
     def check_guild(request):
-        if snowflake(request.match_info["guild_id"], "guild_id") != w.guild_id:
-            raise missing_access()  # Discord: a guild the bot is not in -> 403 50001
+        """The guild the route names; Discord: a guild the bot is not in -> 403 50001."""
+        g = w.guilds.get(snowflake(request.match_info["guild_id"], "guild_id"))
+        if g is None:
+            raise missing_access()
+        return g
 
     def check_app(request):
         if request.match_info["application_id"] != str(w.application_id):
@@ -43,51 +46,51 @@ def routes(emu):
                    "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
                    "flags": emu.application_flags(), "owner": w.user(w.owner_id), "team": None,
                    "summary": "", "bot": w.bot_user, "rpc_origins": [], "tags": [],
-                   "approximate_guild_count": 1, "redirect_uris": [], "interactions_endpoint_url": None,
+                   "approximate_guild_count": len(w.guilds), "redirect_uris": [], "interactions_endpoint_url": None,
                    "integration_types_config": {"0": {}}})
 
     async def gateway(request):
         return ok({"url": emu.gateway_url})
 
     async def gateway_bot(request):
-        return ok({"url": emu.gateway_url, "shards": 1,
+        # Discord recommends one shard per 1,000 guilds (at least one).
+        shards = max(1, -(-sum(g.bot_in_guild for g in w.guilds.values()) // 1000))
+        return ok({"url": emu.gateway_url, "shards": shards,
                    "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000,
                                            "max_concurrency": 1}})
 
     async def guild(request):
-        check_guild(request)
-        g = w.guild_payload()
+        guild = check_guild(request)
+        g = w.guild_payload(guild.id)
         if request.query.get("with_counts") in ("true", "1", "True"):
-            g.update(approximate_member_count=len(w.members), approximate_presence_count=0)
+            g.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
         return ok(g)
 
     async def guild_channels(request):
-        check_guild(request)
-        return ok(w.guild_channels())
+        return ok(w.guild_channels(check_guild(request).id))
 
     async def guild_roles(request):
-        check_guild(request)
-        return ok([copy.deepcopy(r) for r in w.roles.values()])
+        return ok([copy.deepcopy(r) for r in check_guild(request).roles.values()])
 
     async def guild_member(request):
-        check_guild(request)
+        guild = check_guild(request)
         uid = snowflake(request.match_info["user_id"], "user_id")
-        if uid not in w.members_by_id:
+        if uid not in guild.members_by_id:
             raise unknown_member()
-        return ok(w.member_payload(uid))
+        return ok(w.member_payload(uid, guild_id=guild.id))
 
     async def guild_members(request):
-        check_guild(request)
+        guild = check_guild(request)
         limit = int(request.query.get("limit", 1))
         if not 1 <= limit <= 1000:
             raise field_error("limit", "NUMBER_TYPE_MAX", "int value should be between 1 and 1000")
         after = int(request.query.get("after", 0))
-        ids = sorted(uid for uid in w.members_by_id if uid > after)[:limit]
-        return ok([w.member_payload(uid) for uid in ids])
+        ids = sorted(uid for uid in guild.members_by_id if uid > after)[:limit]
+        return ok([w.member_payload(uid, guild_id=guild.id) for uid in ids])
 
     async def active_threads(request):
-        check_guild(request)
-        threads = w.active_threads(w.bot_user_id)  # private threads only if the bot may see them
+        guild = check_guild(request)
+        threads = w.active_threads(w.bot_user_id, guild.id)  # private threads only if the bot may see them
         members = [w.thread_member_payload(int(t["id"]), w.bot_user_id) for t in threads
                    if w.bot_user_id in w.thread_members.get(int(t["id"]), ())]
         return ok({"threads": threads, "members": members})
@@ -115,8 +118,7 @@ def routes(emu):
     def scope_of(request):
         check_app(request)
         if "guild_id" in request.match_info:
-            check_guild(request)
-            return w.guild_id
+            return check_guild(request).id
         return None
 
     async def list_commands(request):

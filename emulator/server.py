@@ -167,42 +167,56 @@ class Emulator(ActorsMixin):
         """Send an arbitrary dispatch (e.g. the same event twice) without touching the world."""
         await self.gateway.dispatch(event_name, copy.deepcopy(data))
 
-    def _member_added(self, user_id: int) -> None:
-        data = self.world.member_payload(user_id)
-        data["guild_id"] = str(self.world.guild_id)
+    def _member_added(self, user_id: int, guild_id: int | None = None) -> None:
+        g = self.world.guild_for(guild_id)
+        data = self.world.member_payload(user_id, guild_id=g.id)
+        data["guild_id"] = str(g.id)
         task = asyncio.get_event_loop().create_task(self.dispatch("GUILD_MEMBER_ADD", data))
         self._bg.add(task)
         task.add_done_callback(self._bg.discard)
 
-    async def remove_bot_from_guild(self) -> None:
+    async def add_guild(self, name: str, *, members=("alice", "mod", "bob", "carol", "dave"),
+                        shard: int | None = None, num_shards: int = 1):
+        """Another guild the bot is in (World.add_guild); while the bot is connected, it is told as
+        on a join (GUILD_CREATE to the guild's shard). Returns the Guild."""
+        g = self.world.add_guild(name, members=members, shard=shard, num_shards=num_shards)
+        payload = self.world.guild_create_payload(g.id)
+        payload.pop("unavailable", None)
+        await self.dispatch("GUILD_CREATE", payload)
+        return g
+
+    async def remove_bot_from_guild(self, guild_id: int | None = None) -> None:
         """The bot is kicked (or the guild deleted): GUILD_DELETE without `unavailable`, which Discord
         sets only for an outage; the guild is no longer in READY until the bot is added back."""
-        self.world.bot_in_guild = False
-        await self.dispatch("GUILD_DELETE", {"id": str(self.world.guild_id)})
+        g = self.world.guild_for(guild_id)
+        g.bot_in_guild = False
+        await self.dispatch("GUILD_DELETE", {"id": str(g.id)})
 
-    async def add_bot_to_guild(self) -> None:
+    async def add_bot_to_guild(self, guild_id: int | None = None) -> None:
         """The bot is added (back) to the guild: a GUILD_CREATE without `unavailable`, as on a join
         (`unavailable: false` marks a guild coming back from an outage)."""
-        self.world.bot_in_guild = True
-        payload = self.world.guild_create_payload()
+        g = self.world.guild_for(guild_id)
+        g.bot_in_guild = True
+        payload = self.world.guild_create_payload(g.id)
         payload.pop("unavailable", None)
         await self.dispatch("GUILD_CREATE", payload)
 
-    async def guild_outage(self) -> None:
+    async def guild_outage(self, guild_id: int | None = None) -> None:
         """The guild becomes unavailable (an outage): GUILD_DELETE with `unavailable: true`."""
-        await self.dispatch("GUILD_DELETE", {"id": str(self.world.guild_id), "unavailable": True})
+        await self.dispatch("GUILD_DELETE", {"id": str(self.world.guild_for(guild_id).id), "unavailable": True})
 
-    async def end_guild_outage(self) -> None:
-        await self.dispatch("GUILD_CREATE", self.world.guild_create_payload())
+    async def end_guild_outage(self, guild_id: int | None = None) -> None:
+        await self.dispatch("GUILD_CREATE", self.world.guild_create_payload(guild_id))
 
-    async def drop_connection(self) -> None:
-        await self.gateway.drop_connection()
+    # Gateway faults: on the session of `shard_id`, or the most recently identified one.
+    async def drop_connection(self, shard_id: int | None = None) -> None:
+        await self.gateway.drop_connection(shard_id)
 
-    async def send_reconnect(self) -> None:
-        await self.gateway.send_reconnect()
+    async def send_reconnect(self, shard_id: int | None = None) -> None:
+        await self.gateway.send_reconnect(shard_id)
 
-    async def invalidate_session(self, resumable: bool = False) -> None:
-        await self.gateway.invalidate_session(resumable)
+    async def invalidate_session(self, resumable: bool = False, shard_id: int | None = None) -> None:
+        await self.gateway.invalidate_session(resumable, shard_id)
 
     async def wait_for(self, predicate, timeout: float = 5.0, interval: float = 0.01, message: str = ""):
         deadline = time.monotonic() + timeout

@@ -27,6 +27,16 @@ class SnowflakeGenerator:
         self._last = candidate
         return candidate
 
+    def next_on_shard(self, shard_id: int, num_shards: int) -> int:
+        """An id whose timestamp part puts it on `shard_id` of `num_shards` ((id >> 22) % n, Discord's
+        rule for guilds): the next id, moved on by at most n-1 milliseconds. Later ids stay larger."""
+        first = self.next()
+        stamp = first >> 22
+        stamp += (shard_id - stamp) % num_shards
+        candidate = max(first, (stamp << 22) | self._tail)
+        self._last = candidate
+        return candidate
+
 
 def snowflake_time(snowflake: int) -> _dt.datetime:
     ms = (int(snowflake) >> 22) + DISCORD_EPOCH_MS
