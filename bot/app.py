@@ -27,6 +27,7 @@ RETENTION_EVERY = 3600.0  # seconds between purges of what is past its retention
 FOLLOWUPS_EVERY = 300.0  # seconds between passes over the follow-ups due (idle nudges, archives)
 CATCHUP_WAIT = 120.0  # at most this long the first pass waits for the start's catch-up
 NOTIFY_EVERY = 60.0  # seconds between looks for due notifications (sooner when an answer or accept wakes it)
+FINISH_WAIT = 10.0  # seconds a stop waits for a follow-ups pass or a notifications run in progress
 NOTIFY_SETTLE = 0.5  # seconds a wake-up waits for the writes behind it (an accept is recorded after its pin)
 
 
@@ -202,7 +203,7 @@ class QuorumApp:
                 pass
             self.followups_task = None
         if self.following is not None:
-            await self.following  # a claimed nudge is sent before the connection closes
+            await _let_finish(self.following, "the follow-ups pass")  # a claimed nudge is sent first
             self.following = None
         if self.notify_task is not None:
             self.notify_task.cancel()
@@ -212,7 +213,7 @@ class QuorumApp:
                 pass
             self.notify_task = None
         if self.notifying is not None:
-            await self.notifying  # its marks and messages go together: let it finish
+            await _let_finish(self.notifying, "the notifications run")  # its marks and messages go together
             self.notifying = None
         if self.retention_task is not None:
             self.retention_task.cancel()
@@ -242,3 +243,18 @@ class QuorumApp:
             if self.lock is not None:  # last: once the store is closed, another bot may take it
                 self.lock.release()
                 self.lock = None
+
+
+async def _let_finish(task: asyncio.Task[None], what: str) -> None:
+    """Wait for a run in progress, at most FINISH_WAIT seconds: a stop must end even when Discord
+    stalls the run's requests (what it had claimed and not sent is lost, as in a crash)."""
+    try:
+        await asyncio.wait_for(asyncio.shield(task), FINISH_WAIT)
+    except TimeoutError:
+        log.warning("Stopping: %s was still running after %d s and is cut short", what, FINISH_WAIT)
+        task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, Exception):
+            pass
+
